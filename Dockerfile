@@ -1,0 +1,16 @@
+FROM python:3.11.7-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+RUN useradd --system --create-home market
+COPY pyproject.toml README.md ./
+COPY market ./market
+COPY catalog ./catalog
+COPY payments ./payments
+COPY traceability ./traceability
+COPY search ./search
+COPY manage.py ./
+RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput
+USER market
+EXPOSE 8000
+CMD ["gunicorn", "market.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

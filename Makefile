@@ -1,0 +1,50 @@
+# The two commands: `make run` (embedded defaults) and `make test` (real services).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The services that scripts/services.sh starts, as the tests see them.
+TEST_ENV := \
+	DATABASE_URL=postgres://market:market@127.0.0.1:5433/market \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	ELASTICSEARCH_URL=http://127.0.0.1:9200 \
+	STRIPE_API_BASE=http://127.0.0.1:12111 \
+	STRIPE_SECRET_KEY=sk_test_ocop \
+	SEARCH_INDEX_PREFIX=test-ocop \
+	CELERY_TASK_ALWAYS_EAGER=true \
+	MEDIA_ROOT=$(CURDIR)/.cache/test-media
+
+.PHONY: install run test services lint schema clean
+
+$(BIN)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql/   health: http://$(HOST):$(PORT)/health/"
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+services:
+	scripts/services.sh up
+
+test: install services
+	env $(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+schema: install
+	$(BIN)/python manage.py export_schema
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""Typed reads of environment variables.
+
+Every setting comes from the environment with an embedded default; a value
+that cannot be understood stops start-up with a message naming the variable,
+instead of failing later somewhere far from the cause.
+"""
+
+import os
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value.strip() if value is not None else None
+
+
+def malformed(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"Environment variable {name} is malformed: {value!r} is not {expected}."
+    )
+
+
+def env_str(name: str, default: str = "") -> str:
+    value = _raw(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise malformed(name, value, "a boolean (true/false, 1/0, yes/no)")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise malformed(name, value, "an integer") from None
+    if minimum is not None and number < minimum:
+        raise malformed(name, value, f"an integer of at least {minimum}")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_url(name: str, *, schemes: tuple[str, ...]) -> str | None:
+    """An optional URL: None when unset or empty, else checked for scheme and host."""
+    value = _raw(name)
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+    except ValueError:
+        raise malformed(name, value, f"a URL ({'/'.join(schemes)})") from None
+    if parts.scheme not in schemes or not parts.hostname:
+        raise malformed(name, value, f"a URL with scheme {' or '.join(schemes)} and a host")
+    return value.rstrip("/")
+
+
+def env_database(name: str, default: str) -> dict:
+    value = _raw(name) or default
+    try:
+        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as exc:
+        raise malformed(name, value, f"a database URL ({exc})") from None
+    engine = config.get("ENGINE", "")
+    if not engine:
+        raise malformed(name, value, "a database URL with a known scheme")
+    if engine != "django.db.backends.sqlite3" and not config.get("NAME"):
+        raise malformed(name, value, "a database URL that names a database")
+    if engine == "django.db.backends.sqlite3":
+        # Django's persistent connections are pointless for a local file.
+        config["CONN_MAX_AGE"] = 0
+    return config

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.static import serve
+
+from market.core.graphql.views import MarketGraphQLView
+from market.core.views import health
+
+urlpatterns = [
+    path("graphql/", csrf_exempt(MarketGraphQLView.as_view()), name="graphql"),
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )

@@ -2,11 +2,21 @@
 
 import graphene
 
+from catalog.graphql.mutations import CatalogMutations
+from catalog.graphql.queries import CatalogQueries
+from market.accounts.graphql.mutations import AccountMutations
+from market.accounts.graphql.queries import AccountQueries
 from market.core.graphql.shop import ShopQueries
+from market.sellers.graphql.mutations import SellerMutations
+from market.sellers.graphql.queries import SellerQueries
 
 
-class Query(ShopQueries, graphene.ObjectType):
+class Query(ShopQueries, AccountQueries, SellerQueries, CatalogQueries, graphene.ObjectType):
+    node = graphene.relay.Node.Field()
+
+
+class Mutation(AccountMutations, SellerMutations, CatalogMutations, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query)
+schema = graphene.Schema(query=Query, mutation=Mutation)

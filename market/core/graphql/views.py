@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView, HttpError
 from graphql import GraphQLError
+from graphql_sync_dataloaders import DeferredExecutionContext
 
 from market.core.graphql.limits import query_cost_validator
 
@@ -15,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 class MarketGraphQLView(GraphQLView):
     graphiql = True
+    # Resolves dataloader futures in batches (see market.core.graphql.dataloaders).
+    execution_context_class = DeferredExecutionContext
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False

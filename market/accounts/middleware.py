@@ -1,0 +1,33 @@
+from django.http import JsonResponse
+
+from market.accounts.jwt import ACCESS, TokenError, decode
+
+
+class JWTAuthenticationMiddleware:
+    """``Authorization: Bearer <access token>`` sets ``request.user``.
+
+    A bad or expired token is refused outright (401 with a GraphQL-shaped
+    error), never silently treated as anonymous: a client that believes it is
+    signed in must learn that it is not before it changes anything.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            from market.accounts.models import User
+
+            try:
+                claims = decode(header[7:].strip(), expected_type=ACCESS)
+                user = User.objects.filter(pk=int(claims["sub"]), is_active=True).first()
+                if user is None:
+                    raise TokenError("The token's user does not exist or is inactive.", "JWT_INVALID")
+            except TokenError as exc:
+                return JsonResponse(
+                    {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+                    status=401,
+                )
+            request.user = user
+        return self.get_response(request)

@@ -1,0 +1,33 @@
+"""Domain errors raised by services and turned into typed GraphQL errors.
+
+Services raise ``django.core.exceptions.ValidationError`` keyed by field with a
+``code`` on each error (as Django forms and Saleor do), or one of these when
+the problem is not about a single field.
+"""
+
+from django.core.exceptions import ValidationError
+
+
+class DomainError(Exception):
+    code = "INVALID"
+    field: str | None = None
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if field is not None:
+            self.field = field
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class PermissionDenied(DomainError):
+    code = "PERMISSION_DENIED"
+
+
+def invalid(field: str, message: str, code: str = "INVALID") -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})

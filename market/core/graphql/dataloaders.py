@@ -1,0 +1,98 @@
+"""Batching for list fields, so a page costs the same number of queries at any size.
+
+graphene-django executes synchronously; ``graphql-sync-dataloaders`` supplies
+a DataLoader and an execution context that resolve deferred loads in batches.
+Loaders are cached per request on the GraphQL context, as Saleor does.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
+
+
+class DataLoader(SyncDataLoader):
+    """One instance per request and class; subclasses implement ``batch_load``."""
+
+    def __new__(cls, context, *args, **kwargs):
+        loaders = getattr(context, "dataloaders", None)
+        if loaders is None:
+            loaders = context.dataloaders = {}
+        key = (cls, *args)
+        if key not in loaders:
+            loader = super().__new__(cls)
+            loader._initialised = False
+            loaders[key] = loader
+        return loaders[key]
+
+    def __init__(self, context, *args):
+        if self._initialised:
+            return
+        super().__init__(self.batch_load)
+        self.context = context
+        self._initialised = True
+
+    def batch_load(self, keys: list) -> list:
+        raise NotImplementedError
+
+
+def then(future, transform: Callable):
+    """A future for ``transform(result)``; ``future`` may also be a plain value."""
+    if not isinstance(future, SyncFuture):
+        return transform(future)
+    if future.done():
+        return transform(future.result())
+    chained = SyncFuture()
+    chained.deferred_callback = future.deferred_callback
+
+    def finish():
+        try:
+            chained.set_result(transform(future.result()))
+        except Exception as exc:  # noqa: BLE001 - handed to GraphQL as a field error
+            chained.set_exception(exc)
+
+    future.add_done_callback(finish)
+    return chained
+
+
+def gather(futures: list):
+    """A future for the list of results of ``futures``."""
+    if not futures:
+        return []
+    results = [None] * len(futures)
+    pending = {index for index, future in enumerate(futures) if isinstance(future, SyncFuture)}
+    for index, future in enumerate(futures):
+        if index not in pending:
+            results[index] = future
+        elif future.done():
+            results[index] = future.result()
+            pending.discard(index)
+    if not pending:
+        return results
+    combined = SyncFuture()
+    combined.deferred_callback = next(
+        (futures[i].deferred_callback for i in pending if futures[i].deferred_callback), None
+    )
+
+    def finish(index):
+        if combined.done():
+            return
+        try:
+            results[index] = futures[index].result()
+        except Exception as exc:  # noqa: BLE001
+            combined.set_exception(exc)
+            return
+        pending.discard(index)
+        if not pending:
+            combined.set_result(results)
+
+    for index in list(pending):
+        futures[index].add_done_callback(lambda index=index: finish(index))
+    return combined
+
+
+def group_by(items: Iterable, key: Callable) -> dict:
+    grouped = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped

@@ -1,0 +1,114 @@
+"""Base for every mutation: permission check, typed errors, nothing half-done.
+
+A mutation declares ``error_type`` (built with ``error_type_for``) and
+implements ``perform(root, info, **data)`` which returns a dict of payload
+fields. Domain errors and ``ValidationError`` become ``errors`` entries with
+``field``, ``code`` and ``message``; the transaction around the request
+(``ATOMIC_MUTATIONS``) is rolled back so nothing changes.
+"""
+
+import graphene
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from graphql_relay import from_global_id
+
+from market.core.errors import DomainError, NotFound
+
+
+def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
+    return type(
+        name,
+        (graphene.ObjectType,),
+        {
+            "field": graphene.String(description="The input field at fault, if one is."),
+            "code": graphene.Field(code_enum, required=True),
+            "message": graphene.String(required=True),
+        },
+    )
+
+
+def decode_id(global_id: str, expected_type: str, *, field: str = "id") -> int:
+    """The primary key behind a Relay global ID, or NotFound for anything else."""
+    try:
+        type_name, raw_pk = from_global_id(global_id)
+        pk = int(raw_pk)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        raise NotFound(f"Invalid ID {global_id!r}.", code="INVALID_ID", field=field) from None
+    if type_name != expected_type or pk <= 0:
+        raise NotFound(
+            f"ID {global_id!r} is not a {expected_type}.", code="INVALID_ID", field=field
+        )
+    return pk
+
+
+def _errors_from_validation(error: ValidationError, error_type, code_enum) -> list:
+    errors = []
+    mapping = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+    for field, field_errors in mapping.items():
+        for item in field_errors:
+            message = item.message % item.params if item.params else item.message
+            errors.append(
+                error_type(
+                    field=None if field in (None, "__all__") else field,
+                    code=_code(code_enum, item.code),
+                    message=str(message),
+                )
+            )
+    return errors
+
+
+def _code(code_enum, code: str | None):
+    name = (code or "INVALID").upper()
+    members = code_enum._meta.enum.__members__
+    return members[name].value if name in members else members["INVALID"].value
+
+
+class BaseMutation(graphene.Mutation):
+    class Meta:
+        abstract = True
+
+    error_type: type[graphene.ObjectType]
+    error_code_enum: type[graphene.Enum]
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, error_type=None, error_code_enum=None, **options):
+        if error_type is not None:
+            cls.error_type = error_type
+            cls.error_code_enum = error_code_enum
+            cls.errors = graphene.List(graphene.NonNull(error_type), required=True)
+        super().__init_subclass_with_meta__(**options)
+
+    @classmethod
+    def perform(cls, root, info, **data) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        try:
+            with transaction.atomic():
+                payload = cls.perform(root, info, **data)
+        except ValidationError as exc:
+            return cls(errors=_errors_from_validation(exc, cls.error_type, cls.error_code_enum))
+        except DomainError as exc:
+            error = cls.error_type(
+                field=exc.field, code=_code(cls.error_code_enum, exc.code), message=exc.message
+            )
+            return cls(errors=[error])
+        return cls(errors=[], **payload)
+
+
+COMMON_ERROR_CODES = (
+    "INVALID",
+    "REQUIRED",
+    "NOT_FOUND",
+    "INVALID_ID",
+    "UNIQUE",
+    "PERMISSION_DENIED",
+    "AUTHENTICATION_REQUIRED",
+)
+
+
+def error_codes(name: str, *extra_codes: str) -> type[graphene.Enum]:
+    """An error-code enum holding the common codes and a domain's own."""
+    codes = dict.fromkeys((*COMMON_ERROR_CODES, *extra_codes))
+    return graphene.Enum(name, [(code, code) for code in codes])

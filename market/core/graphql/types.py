@@ -1,0 +1,18 @@
+import graphene
+
+
+class Money(graphene.ObjectType):
+    amount = graphene.Int(required=True, description="Whole đồng: VND has no minor unit.")
+    currency = graphene.String(required=True)
+
+    class Meta:
+        description = "An amount of money, as an integer in the currency's smallest unit."
+
+
+def vnd(amount: int | None) -> Money | None:
+    return None if amount is None else Money(amount=amount, currency="VND")
+
+
+class LanguageCodeEnum(graphene.Enum):
+    VI = "vi"
+    EN = "en"

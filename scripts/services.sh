@@ -160,10 +160,11 @@ es_fetch() {
     command -v mvn >/dev/null || die "mvn not found: it fetches the Elasticsearch zip"
     log "fetching Elasticsearch $ES_VERSION with mvn"
     mkdir -p "$CACHE_DIR/elasticsearch"
-    mvn -q -B -Dstyle.color=never dependency:copy \
+    mvn -B -Dstyle.color=never dependency:copy \
       -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
       -DoutputDirectory="$CACHE_DIR/elasticsearch" -Dmdep.overWriteReleases=false \
-      >&2 || die "mvn could not fetch Elasticsearch $ES_VERSION"
+      >"$CACHE_DIR/elasticsearch/mvn.log" 2>&1 \
+      || die "mvn could not fetch Elasticsearch $ES_VERSION (log: $CACHE_DIR/elasticsearch/mvn.log)"
   fi
   echo "$zip"
 }
@@ -186,6 +187,7 @@ es_up() {
   as_root runuser -u "$ES_USER" -- env ES_JAVA_HOME="$(java_home)" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
     "$home/bin/elasticsearch" -d -p "$SERVICES_DIR/elasticsearch/es.pid" \
     -E discovery.type=single-node -E network.host=127.0.0.1 -E http.port="$ES_PORT" \
+    -E transport.port="$((ES_PORT + 100))" \
     -E path.data="$SERVICES_DIR/elasticsearch/data" -E path.logs="$SERVICES_DIR/elasticsearch/logs" \
     -E cluster.routing.allocation.disk.threshold_enabled=false \
     -E action.destructive_requires_name=false -E xpack.security.enabled=false >/dev/null \
@@ -204,7 +206,8 @@ es_down() {
 
 es_status() {
   if es_ready; then
-    echo "elasticsearch up    127.0.0.1:$ES_PORT  $(curl -fsS "http://127.0.0.1:$ES_PORT/" | sed -n 's/.*"number" *: *"\([^"]*\)".*/\1/p')"
+    # This distribution has no root endpoint (GET / answers 405): ask the node.
+    echo "elasticsearch up    127.0.0.1:$ES_PORT  $(curl -fsS "http://127.0.0.1:$ES_PORT/_nodes/_local?filter_path=nodes.*.version" | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p')"
   else
     echo "elasticsearch down  127.0.0.1:$ES_PORT"
   fi

@@ -38,3 +38,42 @@ def graphql(client):
         return response.status_code, response.json()
 
     return execute
+
+
+@pytest.fixture
+def auth_headers():
+    """Headers that authenticate as ``user`` with a fresh access token."""
+    from market.accounts.jwt import ACCESS, encode
+
+    def build(user) -> dict:
+        if user is None:
+            return {}
+        token = encode(user_id=user.pk, token_type=ACCESS, ttl_seconds=300)["token"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return build
+
+
+ROLES = ("anonymous", "buyer", "other_staff", "own_staff", "own_owner", "auditor", "operator")
+
+
+@pytest.fixture
+def roles(db):
+    """One user per role around ``roles['seller']``; 'anonymous' is None."""
+    from market.accounts.models import User
+    from market.sellers.models import SellerMembership
+    from tests.factories import MembershipFactory, SellerFactory, UserFactory
+
+    seller = SellerFactory()
+    other_seller = SellerFactory()
+    return {
+        "seller": seller,
+        "other_seller": other_seller,
+        "anonymous": None,
+        "buyer": UserFactory(),
+        "other_staff": MembershipFactory(seller=other_seller).user,
+        "own_staff": MembershipFactory(seller=seller).user,
+        "own_owner": MembershipFactory(seller=seller, role=SellerMembership.Role.OWNER).user,
+        "auditor": UserFactory(role=User.Role.AUDITOR),
+        "operator": UserFactory(role=User.Role.OPERATOR),
+    }

@@ -20,7 +20,9 @@ class Category(models.Model):
         ordering = ["name"]
         verbose_name_plural = "categories"
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="category_not_own_parent")
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")), name="category_not_own_parent"
+            )
         ]
 
     def __str__(self) -> str:
@@ -40,11 +42,12 @@ class CategoryTranslation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language_code})"
+
 
 class Product(models.Model):
-    seller = models.ForeignKey(
-        "sellers.Seller", on_delete=models.PROTECT, related_name="products"
-    )
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.PROTECT, related_name="products")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, unique=True)
@@ -78,6 +81,9 @@ class ProductTranslation(models.Model):
                 fields=["product", "language_code"], name="product_translation_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language_code})"
 
 
 class ProductVariant(models.Model):
@@ -120,6 +126,9 @@ class Stock(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.quantity} ({self.quantity_allocated} allocated)"
+
     @property
     def quantity_available(self) -> int:
         return max(self.quantity - self.quantity_allocated, 0)
@@ -137,6 +146,9 @@ class ProductImage(models.Model):
     class Meta:
         ordering = ["sort_order", "pk"]
 
+    def __str__(self) -> str:
+        return self.alt or self.image.name
+
 
 class ProductImageThumbnail(models.Model):
     image = models.ForeignKey(ProductImage, on_delete=models.CASCADE, related_name="thumbnails")
@@ -147,6 +159,9 @@ class ProductImageThumbnail(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["image", "size"], name="thumbnail_size_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} @ {self.size}px"
 
 
 class OcopCertificate(models.Model):
@@ -196,7 +211,9 @@ class OcopCertificate(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(stars__gte=3, stars__lte=5), name="ocop_stars_3_to_5"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=3, stars__lte=5), name="ocop_stars_3_to_5"
+            ),
             models.CheckConstraint(
                 condition=Q(stars__lte=4, level="provincial") | Q(stars=5, level="national"),
                 name="ocop_level_matches_stars",
@@ -206,6 +223,9 @@ class OcopCertificate(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["product", "status", "expires_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_number} ({self.stars}★)"
 
     @staticmethod
     def level_for(stars: int) -> str:

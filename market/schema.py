@@ -6,13 +6,22 @@ from catalog.graphql.mutations import CatalogMutations
 from catalog.graphql.queries import CatalogQueries
 from market.accounts.graphql.mutations import AccountMutations
 from market.accounts.graphql.queries import AccountQueries
+from market.core.graphql.node import node_field
 from market.core.graphql.shop import ShopQueries
 from market.sellers.graphql.mutations import SellerMutations
 from market.sellers.graphql.queries import SellerQueries
+from search.graphql.queries import SearchQueries
 
 
-class Query(ShopQueries, AccountQueries, SellerQueries, CatalogQueries, graphene.ObjectType):
-    node = graphene.relay.Node.Field()
+class Query(
+    ShopQueries,
+    AccountQueries,
+    SellerQueries,
+    CatalogQueries,
+    SearchQueries,
+    graphene.ObjectType,
+):
+    node = node_field()
 
 
 class Mutation(AccountMutations, SellerMutations, CatalogMutations, graphene.ObjectType):

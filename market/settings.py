@@ -7,6 +7,8 @@ the database search backend and the local gateway sandboxes.
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from market.env import env_bool, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -127,3 +129,19 @@ AUTH_USER_MODEL = "accounts.User"
 JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 5 * 60, minimum=30)
 JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600, minimum=60)
 JWT_ALGORITHM = "HS256"
+
+# Product pictures: refused above these limits before anything is stored.
+MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Below Pillow's own bomb limit (about 89 million), so this setting is what decides.
+MAX_IMAGE_PIXELS = env_int("MAX_IMAGE_PIXELS", 40_000_000, minimum=64 * 64)
+# Longest edge of each WebP thumbnail made of a product picture, in pixels.
+PRODUCT_THUMBNAIL_SIZES = (64, 128, 256, 512, 1024)
+
+# Periodic tasks, run by `celery -A market beat` in CELERY_TIMEZONE (Asia/Ho_Chi_Minh),
+# so "today" is the province's day and not UTC's.
+CELERY_BEAT_SCHEDULE = {
+    "catalog-expire-ocop-certificates": {
+        "task": "catalog.expire_ocop_certificates",
+        "schedule": crontab(hour=0, minute=5),
+    },
+}

@@ -22,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "mat-khau-an-toan-2025")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy API
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

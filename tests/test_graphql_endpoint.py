@@ -44,3 +44,34 @@ def test_syntax_error_is_reported_as_an_error(graphql):
     status, body = graphql("{ shop { name ")
     assert status == 400
     assert "Syntax Error" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("bad_id", ["garbage", "UHJvZHVjdDphYmM=", "Tm9TdWNoVHlwZTox", ""])
+def test_node_with_a_meaningless_id_is_a_typed_error(graphql, bad_id):
+    status, body = graphql("query N($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
+
+    assert status == 200
+    assert body["data"]["node"] is None
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
+
+
+def test_a_session_cookie_does_not_sign_in_to_the_csrf_exempt_endpoint(client, graphql):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(email="phien@example.vn"))
+
+    status, body = graphql("{ me { email } }")
+
+    assert status == 200
+    assert body["data"]["me"] is None
+
+
+def test_a_bearer_token_signs_in(graphql, auth_headers):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="token@example.vn")
+
+    status, body = graphql("{ me { email } }", **auth_headers(user))
+
+    assert status == 200
+    assert body["data"]["me"] == {"email": "token@example.vn"}

@@ -23,7 +23,9 @@ class JWTAuthenticationMiddleware:
                 claims = decode(header[7:].strip(), expected_type=ACCESS)
                 user = User.objects.filter(pk=int(claims["sub"]), is_active=True).first()
                 if user is None:
-                    raise TokenError("The token's user does not exist or is inactive.", "JWT_INVALID")
+                    raise TokenError(
+                        "The token's user does not exist or is inactive.", "JWT_INVALID"
+                    )
             except TokenError as exc:
                 return JsonResponse(
                     {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},

@@ -44,7 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role__in=["buyer", "auditor", "operator"]), name="user_role_known"
+                condition=models.Q(role__in=["buyer", "auditor", "operator"]),
+                name="user_role_known",
             )
         ]
 
@@ -63,6 +64,9 @@ class RefreshToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"refresh token {self.jti[:8]}… of user {self.user_id}"
 
 
 class Address(models.Model):

@@ -44,7 +44,9 @@ def require_operator(user) -> None:
 def require_auditor_or_operator(user) -> None:
     require_authenticated(user)
     if not (is_auditor(user) or is_operator(user)):
-        raise PermissionDenied("Only auditors of the agriculture department or operators may do this.")
+        raise PermissionDenied(
+            "Only auditors of the agriculture department or operators may do this."
+        )
 
 
 def require_seller_staff(user, seller_id: int) -> None:

@@ -35,7 +35,9 @@ class Seller(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["cooperative", "enterprise", "household", "establishment"]),
+                condition=models.Q(
+                    kind__in=["cooperative", "enterprise", "household", "establishment"]
+                ),
                 name="seller_kind_known",
             ),
             models.CheckConstraint(
@@ -69,3 +71,6 @@ class SellerMembership(models.Model):
                 condition=models.Q(role__in=["owner", "staff"]), name="membership_role_known"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.seller_id} ({self.role})"

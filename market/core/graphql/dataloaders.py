@@ -48,7 +48,7 @@ def then(future, transform: Callable):
     def finish():
         try:
             chained.set_result(transform(future.result()))
-        except Exception as exc:  # noqa: BLE001 - handed to GraphQL as a field error
+        except Exception as exc:
             chained.set_exception(exc)
 
     future.add_done_callback(finish)
@@ -79,7 +79,7 @@ def gather(futures: list):
             return
         try:
             results[index] = futures[index].result()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             combined.set_exception(exc)
             return
         pending.discard(index)

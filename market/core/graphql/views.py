@@ -3,21 +3,50 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView, HttpError
 from graphql import GraphQLError
+from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
 
+from market.core.errors import DomainError
 from market.core.graphql.limits import query_cost_validator
+from market.core.graphql.multipart import parse_multipart_request
 
 logger = logging.getLogger(__name__)
+
+
+class BatchingExecutionContext(DeferredExecutionContext):
+    """graphql-sync-dataloaders 0.1.1 calls ``handle_field_error(error, return_type)``;
+    graphql-core 3.2.14 also wants the field's path. Without it every resolver
+    error (a refused permission, a bad ID) failed the whole request with a TypeError."""
+
+    def handle_field_error(self, error, return_type, path=None):
+        if path is None:
+            for key in error.path or ():
+                path = Path(path, key, None)
+        return super().handle_field_error(error, return_type, path)
 
 
 class MarketGraphQLView(GraphQLView):
     graphiql = True
     # Resolves dataloader futures in batches (see market.core.graphql.dataloaders).
-    execution_context_class = DeferredExecutionContext
+    execution_context_class = BatchingExecutionContext
+
+    def dispatch(self, request, *args, **kwargs):
+        # The endpoint is CSRF-exempt, so a browser's session cookie must not sign
+        # anyone in here: only a bearer token (see JWTAuthenticationMiddleware) does.
+        if not request.headers.get("Authorization", "").lower().startswith("bearer "):
+            request.user = AnonymousUser()
+        return super().dispatch(request, *args, **kwargs)
+
+    def parse_body(self, request):
+        # Files arrive by the GraphQL multipart request spec (see market.core.graphql.multipart).
+        if self.get_content_type(request) == "multipart/form-data":
+            return parse_multipart_request(request, batch=self.batch)
+        return super().parse_body(request)
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
@@ -43,6 +72,13 @@ class MarketGraphQLView(GraphQLView):
     @staticmethod
     def format_error(error):
         original = getattr(error, "original_error", None)
+        if isinstance(original, DomainError):
+            # Refused permission or bad input (e.g. decode_id's INVALID_ID) from a resolver.
+            formatted = GraphQLView.format_error(error)
+            formatted["extensions"] = {"code": original.code}
+            if original.field:
+                formatted["extensions"]["field"] = original.field
+            return formatted
         if (
             isinstance(error, GraphQLError)
             and original is not None

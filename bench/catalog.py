@@ -1,0 +1,574 @@
+"""Storefront listing benchmark: the first page of ``products`` at several catalog sizes.
+
+    .venv/bin/python bench/catalog.py [--sizes 30,10000] [--requests 200] [--check]
+
+Needs the PostgreSQL that ``scripts/services.sh up`` starts (127.0.0.1:5433,
+user and password ``market``). The script creates its own database
+(``market_bench``), migrates it, and for each size fills the catalog (the demo
+loader for the first 30 products, generated products beyond), serves the app
+with gunicorn and ONE sync worker on a free loopback port, warms it up, then
+times sequential POSTs of the listing query a storefront's home page sends.
+The SQL queries per request are counted in this process, against the same
+database, with Django's test client. It prints one JSON object per size and
+writes them all to ``bench/results/catalog.json``. The gunicorn process, the
+database and the media directory are removed at the end, on failure too.
+"""
+
+import argparse
+import contextlib
+import datetime
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "catalog.json"
+# Run as a script, Python puts bench/ first on the path, where this file would
+# shadow the ``catalog`` app: the project goes there instead.
+sys.path[:] = [str(ROOT)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
+]
+
+DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
+BENCH_DATABASE = "market_bench"
+WARM_UP_REQUESTS = 20
+TARGET_MEDIAN_MS = 25.0
+TARGET_QUERIES = 8
+SEED = 20250701
+
+QUERY = """
+query StorefrontListing {
+  products(first: 20) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        pricing { priceRange { start { amount currency } } }
+        thumbnail(size: 256)
+        category { name }
+        seller { name }
+        ocopStars
+      }
+    }
+  }
+}
+"""
+
+# Generated products: (kind, category, [(pack, grams, price in VND)]), after the demo catalog.
+PRODUCT_KINDS = [
+    ("Nho sấy", "Trái cây sấy", [("Túi 250 g", 250, 52_000), ("Túi 500 g", 500, 98_000)]),
+    ("Nho xanh", "Trái cây tươi", [("Hộp 1 kg", 1000, 70_000), ("Thùng 3 kg", 3000, 200_000)]),
+    ("Nho đỏ Cardinal", "Trái cây tươi", [("Hộp 1 kg", 1000, 60_000)]),
+    ("Táo xanh", "Trái cây tươi", [("Túi 1 kg", 1000, 35_000), ("Thùng 3 kg", 3000, 95_000)]),
+    ("Táo sấy dẻo", "Trái cây sấy", [("Túi 200 g", 200, 45_000), ("Túi 500 g", 500, 100_000)]),
+    ("Xoài sấy", "Trái cây sấy", [("Túi 200 g", 200, 55_000), ("Túi 500 g", 500, 125_000)]),
+    ("Măng tây xanh", "Rau củ", [("Bó 500 g", 500, 60_000), ("Bó 1 kg", 1000, 110_000)]),
+    ("Hành tím", "Gia vị", [("Túi 1 kg", 1000, 62_000), ("Bao 5 kg", 5000, 290_000)]),
+    ("Tỏi", "Gia vị", [("Túi 500 g", 500, 58_000), ("Túi 1 kg", 1000, 108_000)]),
+    ("Nước mắm cá cơm", "Nước mắm", [("Chai 500 ml", 650, 65_000), ("Chai 1 lít", 1250, 120_000)]),
+    ("Nước mắm nhĩ", "Nước mắm", [("Chai 250 ml", 380, 50_000), ("Chai 500 ml", 700, 95_000)]),
+    ("Rong sụn khô", "Rong biển", [("Túi 200 g", 200, 40_000), ("Túi 500 g", 500, 90_000)]),
+    ("Mứt rong sụn", "Rong biển", [("Hộp 200 g", 250, 40_000)]),
+    ("Thịt dê sấy", "Thịt dê, cừu", [("Túi 200 g", 200, 180_000), ("Túi 500 g", 500, 430_000)]),
+    ("Thịt cừu sấy", "Thịt dê, cừu", [("Túi 200 g", 200, 190_000)]),
+    (
+        "Đậu phộng rang muối",
+        "Hạt và ngũ cốc",
+        [("Túi 250 g", 250, 35_000), ("Túi 500 g", 500, 65_000)],
+    ),
+    ("Ngũ cốc dinh dưỡng", "Hạt và ngũ cốc", [("Túi 500 g", 500, 90_000)]),
+    ("Vang nho đỏ", "Rượu vang", [("Chai 750 ml", 1300, 120_000)]),
+    ("Trà măng tây", "Trà", [("Hộp 20 túi lọc", 60, 85_000), ("Hộp 50 túi lọc", 150, 190_000)]),
+    ("Mật nho", "Siro", [("Chai 500 ml", 700, 75_000)]),
+    ("Nước nha đam", "Nước giải khát", [("Chai 350 ml", 380, 15_000)]),
+    ("Nha đam đường phèn", "Nha đam", [("Hũ 500 g", 600, 45_000), ("Hũ 1 kg", 1150, 85_000)]),
+    ("Nghệ viên mật ong", "Nghệ", [("Hũ 200 g", 350, 120_000), ("Hũ 500 g", 750, 280_000)]),
+    ("Mủ trôm khô", "Mủ trôm", [("Túi 200 g", 200, 60_000), ("Túi 500 g", 500, 140_000)]),
+]
+PLACES = ["Ninh Thuận", "Phan Rang", "Ninh Hải", "Ninh Phước", "Thuận Nam", "Cà Ná", "Ninh Sơn"]
+QUALIFIERS = [
+    "",
+    "loại 1",
+    "đặc biệt",
+    "truyền thống",
+    "nhà làm",
+    "quà biếu",
+    "chọn lọc",
+    "mùa mới",
+]
+CERTIFIED_SHARE = 0.12
+GENERATED_BATCH = 2000
+
+
+class BenchError(Exception):
+    pass
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="30,10000",
+        type=lambda text: sorted({int(part) for part in text.split(",") if part.strip()}),
+        help="catalog sizes in products, comma-separated (default 30,10000)",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per size")
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
+        help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a size misses the targets"
+    )
+    args = parser.parse_args(argv)
+    if args.requests < 1 or not args.sizes or args.sizes[0] < 1:
+        parser.error("--requests and --sizes must be positive")
+    return args
+
+
+def database_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+# ---------------------------------------------------------------- database
+
+
+def recreate_database(server_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        # A run killed with SIGKILL cannot clean up: start from nothing.
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def app_environment(url: str, media_root: str) -> dict[str, str]:
+    """The environment of both the app server and this process."""
+    env = dict(os.environ)
+    # Only PostgreSQL is measured: with no Redis, Elasticsearch or Stripe
+    # configured, the app uses its embedded defaults, which the listing never touches.
+    for name in ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=url,
+        MEDIA_ROOT=media_root,
+        DEBUG="false",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="market.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"migrate failed:\n{result.stdout}\n{result.stderr}")
+
+
+# ---------------------------------------------------------------- catalog
+
+
+def write_placeholder_images(media_root: Path, sizes: tuple[int, ...]) -> dict[int | None, str]:
+    """One plain picture and its thumbnails, shared by every generated product."""
+    from PIL import Image
+
+    names: dict[int | None, str] = {None: "products/bench-placeholder.jpg"}
+    for size in sizes:
+        names[size] = f"products/thumbnails/bench-placeholder-{size}.webp"
+    (media_root / "products" / "thumbnails").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (800, 800), (122, 156, 89)).save(media_root / names[None], "JPEG")
+    for size in sizes:
+        Image.new("RGB", (size, size), (122, 156, 89)).save(media_root / names[size], "WEBP")
+    return names
+
+
+def generated_name(rng: random.Random, kind: str) -> str:
+    words = [kind, rng.choice(PLACES), rng.choice(QUALIFIERS)]
+    return " ".join(word for word in words if word)
+
+
+def add_generated_products(count: int, start: int, media_root: Path, rng: random.Random) -> None:
+    """Insert ``count`` products across the demo sellers and categories, in bulk."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from catalog.models import (
+        Category,
+        OcopCertificate,
+        Product,
+        ProductImage,
+        ProductImageThumbnail,
+        ProductVariant,
+        Stock,
+    )
+    from market.demo.loader import demo_slug
+    from market.sellers.models import Seller
+
+    sellers = list(Seller.objects.order_by("pk"))
+    categories = {category.name: category for category in Category.objects.all()}
+    groups = {"Đồ uống": "beverages", "Dược liệu": "herbs"}
+    thumbnail_sizes = tuple(sorted(settings.PRODUCT_THUMBNAIL_SIZES))
+    files = write_placeholder_images(media_root, thumbnail_sizes)
+    now = timezone.now()
+    today = timezone.localdate()
+
+    for offset in range(0, count, GENERATED_BATCH):
+        numbers = range(start + offset, start + min(offset + GENERATED_BATCH, count))
+        plans = []
+        for number in numbers:
+            kind, category_name, packs = rng.choice(PRODUCT_KINDS)
+            name = generated_name(rng, kind)
+            plans.append((number, name, categories[category_name], packs))
+        with transaction.atomic():
+            products = Product.objects.bulk_create(
+                Product(
+                    seller=rng.choice(sellers),
+                    category=category,
+                    name=name,
+                    slug=f"{demo_slug(name)}-{number}",
+                    description=f"{name}: sản phẩm sinh tự động cho phép đo hiệu năng (demo).",
+                    attributes={"origin": "Ninh Thuận", "demo": True},
+                    is_published=True,
+                    published_at=now - datetime.timedelta(minutes=number),
+                )
+                for number, name, category, _ in plans
+            )
+            variants = []
+            for product, (number, _, _, packs) in zip(products, plans, strict=True):
+                chosen = packs[: rng.randint(1, 2)]
+                for position, (pack, grams, price) in enumerate(chosen):
+                    # ±15 %, rounded to 1,000 đồng as shops price.
+                    jittered = round(price * rng.uniform(0.85, 1.15), -3)
+                    variants.append(
+                        ProductVariant(
+                            product=product,
+                            sku=f"BENCH-{number:06d}-{position}",
+                            name=pack,
+                            weight_grams=grams,
+                            price=int(jittered),
+                            sort_order=position,
+                        )
+                    )
+            variants = ProductVariant.objects.bulk_create(variants)
+            Stock.objects.bulk_create(
+                Stock(variant=variant, quantity=rng.choice([0, *range(5, 300, 7)]))
+                for variant in variants
+            )
+            certificates = []
+            for product, (number, _, category, _) in zip(products, plans, strict=True):
+                if rng.random() >= CERTIFIED_SHARE:
+                    continue
+                stars = rng.choice([3, 3, 3, 4])
+                issued_on = today - datetime.timedelta(days=rng.randint(30, 700))
+                top = category.parent.name if category.parent else category.name
+                certificates.append(
+                    OcopCertificate(
+                        product=product,
+                        stars=stars,
+                        certificate_number=f"DEMO-BENCH-{number:06d}",
+                        issuing_decision="DEMO – quyết định minh họa cho phép đo hiệu năng",
+                        level=OcopCertificate.level_for(stars),
+                        product_group=groups.get(top, "food"),
+                        issued_on=issued_on,
+                        expires_on=OcopCertificate.default_expiry(issued_on),
+                        status=OcopCertificate.Status.VERIFIED,
+                    )
+                )
+            OcopCertificate.objects.bulk_create(certificates)
+            # Width and height given, so Django does not open the file for each row.
+            images = ProductImage.objects.bulk_create(
+                ProductImage(
+                    product=product, image=files[None], width=800, height=800, alt=product.name
+                )
+                for product in products
+            )
+            ProductImageThumbnail.objects.bulk_create(
+                ProductImageThumbnail(image=image, size=size, file=files[size])
+                for image in images
+                for size in thumbnail_sizes
+            )
+
+
+def fill_catalog(size: int, media_root: Path, rng: random.Random) -> None:
+    from django.db import connection
+
+    from catalog.models import Product
+    from market.demo.loader import load_demo
+
+    if not Product.objects.exists():
+        load_demo()
+    present = Product.objects.count()
+    if present > size:
+        raise BenchError(f"size {size} is below the {present} products already loaded")
+    if present < size:
+        add_generated_products(size - present, present, media_root, rng)
+    # Fresh planner statistics, as autovacuum would give a database in service.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def count_queries(size: int) -> int:
+    """SQL queries of one listing request, counted in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    check_answer(
+        client.post("/graphql/", {"query": QUERY}, content_type="application/json").json(), size
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/graphql/", {"query": QUERY}, content_type="application/json")
+    check_answer(response.json(), size)
+    return len(queries.captured_queries)
+
+
+def check_answer(body: dict, size: int) -> None:
+    if body.get("errors"):
+        raise BenchError(
+            f"the listing query failed: {json.dumps(body['errors'], ensure_ascii=False)}"
+        )
+    products = body["data"]["products"]
+    if products["totalCount"] != size or len(products["edges"]) != min(20, size):
+        raise BenchError(f"expected {size} products, the API answered {products['totalCount']}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("wb")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "market.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        # Its own process group, so that stopping it takes the worker too.
+        start_new_session=True,
+    )
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=5)
+
+
+def wait_until_healthy(
+    server: subprocess.Popen, port: int, log_path: Path, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise BenchError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()}")
+        with contextlib.suppress(OSError):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/health/")
+                if connection.getresponse().status == 200:
+                    return
+            finally:
+                connection.close()
+        time.sleep(0.2)
+    raise BenchError(
+        f"gunicorn did not answer /health/ within {timeout:.0f} s:\n{log_path.read_text()}"
+    )
+
+
+def post_listing(port: int, body: bytes) -> float:
+    """One request on a new connection (a sync worker closes each); milliseconds."""
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/graphql/", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
+        connection.close()
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status != 200 or b'"errors"' in payload:
+        raise BenchError(f"HTTP {response.status}: {payload[:500].decode(errors='replace')}")
+    return elapsed
+
+
+def time_requests(port: int, requests: int) -> list[float]:
+    body = json.dumps({"query": QUERY}).encode()
+    for _ in range(WARM_UP_REQUESTS):
+        post_listing(port, body)
+    return [post_listing(port, body) for _ in range(requests)]
+
+
+def summarise(size: int, timings: list[float], queries: int) -> dict:
+    cuts = (
+        statistics.quantiles(timings, n=100, method="inclusive")
+        if len(timings) > 1
+        else timings * 99
+    )
+    return {
+        "size": size,
+        "requests": len(timings),
+        "median_ms": round(statistics.median(timings), 2),
+        "p90_ms": round(cuts[89], 2),
+        "p99_ms": round(cuts[98], 2),
+        "sql_queries_per_request": queries,
+    }
+
+
+def meets_targets(result: dict) -> bool:
+    return (
+        result["median_ms"] < TARGET_MEDIAN_MS
+        and result["sql_queries_per_request"] <= TARGET_QUERIES
+    )
+
+
+# ---------------------------------------------------------------- main
+
+
+def _terminate(signum, _frame):
+    # Turn SIGTERM into an exception, so that the finally blocks clean up.
+    raise SystemExit(128 + signum)
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    url = database_url(args.server_url, BENCH_DATABASE)
+    work_dir = Path(tempfile.mkdtemp(prefix="ocop-bench-"))
+    media_root = work_dir / "media"
+    media_root.mkdir()
+    env = app_environment(url, str(media_root))
+    server = None
+    results = []
+    created = False
+    try:
+        recreate_database(args.server_url, BENCH_DATABASE)
+        created = True
+        migrate(env)
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        port = free_port()
+        log_path = work_dir / "gunicorn.log"
+        rng = random.Random(SEED)
+        for size in args.sizes:
+            fill_catalog(size, media_root, rng)
+            queries = count_queries(size)
+            connections.close_all()
+            if server is None:
+                server = start_server(env, port, log_path)
+                wait_until_healthy(server, port, log_path)
+            result = summarise(size, time_requests(port, args.requests), queries)
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    finally:
+        if server is not None:
+            stop_server(server)
+        if created:
+            with contextlib.suppress(Exception):
+                from django.db import connections
+
+                connections.close_all()
+            drop_database(args.server_url, BENCH_DATABASE)
+        shutil.rmtree(work_dir, ignore_errors=True)
+    return results
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        results = run(args)
+    except BenchError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 1
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "query": " ".join(QUERY.split()),
+                "targets": {
+                    "median_ms_below": TARGET_MEDIAN_MS,
+                    "sql_queries_at_most": TARGET_QUERIES,
+                },
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    missed = [result["size"] for result in results if not meets_targets(result)]
+    if missed:
+        print(
+            f"targets (median < {TARGET_MEDIAN_MS:g} ms, ≤ {TARGET_QUERIES} queries) "
+            f"missed at size {', '.join(map(str, missed))}",
+            file=sys.stderr,
+        )
+    return 1 if missed and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

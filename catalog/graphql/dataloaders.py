@@ -1,0 +1,205 @@
+"""Per-request batch loaders for the catalog's related and list fields.
+
+Each loader answers a whole page's keys with one query, so a product page costs
+the same number of queries at any size (tests/catalog/test_query_counts.py).
+"""
+
+from django.db.models import F
+from graphql_sync_dataloaders import SyncFuture
+
+from catalog.models import (
+    Category,
+    CategoryTranslation,
+    OcopCertificate,
+    Product,
+    ProductImage,
+    ProductImageThumbnail,
+    ProductTranslation,
+    ProductVariant,
+    Stock,
+)
+from catalog.selectors import category_levels, ocop_stars_by_product
+from market.core.graphql.dataloaders import DataLoader, group_by
+
+
+def prime(loader: DataLoader, key, value) -> None:
+    """Store a value another query already fetched, so that loading it costs nothing.
+
+    ``SyncDataLoader`` has no public priming API; its cache maps keys to futures.
+    """
+    if key in loader._cache:
+        return
+    future = SyncFuture()
+    future.set_result(value)
+    loader._cache[key] = future
+
+
+def load_now(loader: DataLoader, keys: list) -> list:
+    """Results for ``keys`` at once, for use inside another loader's ``batch_load``.
+
+    Dispatching here, from within a batch, keeps one query per batch while
+    letting a loader build on another (a product's thumbnail on its images)
+    without a chain of futures the execution context would not dispatch.
+    """
+    futures = [loader.load(key) for key in keys]
+    loader.dispatch_queue()
+    return [future.result() for future in futures]
+
+
+class ProductByIdLoader(DataLoader):
+    """Products by primary key, with no visibility rule: callers reach them
+    from an object the user may already see (a variant, an image)."""
+
+    def batch_load(self, keys):
+        products = Product.objects.in_bulk(keys)
+        return [products.get(key) for key in keys]
+
+
+class CategoryByIdLoader(DataLoader):
+    def batch_load(self, keys):
+        categories = Category.objects.in_bulk(keys)
+        return [categories.get(key) for key in keys]
+
+
+class ChildrenByCategoryIdLoader(DataLoader):
+    def batch_load(self, keys):
+        children = group_by(
+            Category.objects.filter(parent_id__in=keys).order_by("name", "pk"),
+            lambda category: category.parent_id,
+        )
+        return [children.get(key, []) for key in keys]
+
+
+class CategoryLevelByIdLoader(DataLoader):
+    def batch_load(self, keys):
+        levels = category_levels(list(keys))
+        return [levels.get(key, 0) for key in keys]
+
+
+class VariantsByProductIdLoader(DataLoader):
+    """Variants in display order, with their stock row in the same query.
+
+    ``product_seller_id`` lets the variant decide who may see its stock
+    without loading its product.
+    """
+
+    def batch_load(self, keys):
+        variants = list(
+            ProductVariant.objects.filter(product_id__in=keys)
+            .select_related("stock")
+            .annotate(product_seller_id=F("product__seller_id"))
+            .order_by("sort_order", "pk")
+        )
+        stocks = StockByVariantIdLoader(self.context)
+        for variant in variants:
+            prime(stocks, variant.pk, getattr(variant, "stock", None))
+        grouped = group_by(variants, lambda variant: variant.product_id)
+        return [grouped.get(key, []) for key in keys]
+
+
+class StockByVariantIdLoader(DataLoader):
+    def batch_load(self, keys):
+        stocks = {stock.variant_id: stock for stock in Stock.objects.filter(variant_id__in=keys)}
+        return [stocks.get(key) for key in keys]
+
+
+class ImagesByProductIdLoader(DataLoader):
+    def batch_load(self, keys):
+        images = group_by(
+            ProductImage.objects.filter(product_id__in=keys).order_by("sort_order", "pk"),
+            lambda image: image.product_id,
+        )
+        return [images.get(key, []) for key in keys]
+
+
+class ThumbnailsByImageIdLoader(DataLoader):
+    """Generated thumbnails of each image, smallest first."""
+
+    def batch_load(self, keys):
+        thumbnails = group_by(
+            ProductImageThumbnail.objects.filter(image_id__in=keys).order_by("size"),
+            lambda thumbnail: thumbnail.image_id,
+        )
+        return [thumbnails.get(key, []) for key in keys]
+
+
+class PrimaryImageByProductIdLoader(DataLoader):
+    """Each product's first image with its thumbnails, as ``(image, thumbnails)``.
+
+    Built on the two loaders above, so a page that asks for both ``images``
+    and ``thumbnail`` still queries each table once.
+    """
+
+    def batch_load(self, keys):
+        images = load_now(ImagesByProductIdLoader(self.context), list(keys))
+        primaries = [product_images[0] if product_images else None for product_images in images]
+        image_ids = [image.pk for image in primaries if image is not None]
+        thumbnails = dict(
+            zip(
+                image_ids,
+                load_now(ThumbnailsByImageIdLoader(self.context), image_ids),
+                strict=True,
+            )
+        )
+        return [None if image is None else (image, thumbnails[image.pk]) for image in primaries]
+
+
+class OcopStarsByProductIdLoader(DataLoader):
+    def batch_load(self, keys):
+        stars = ocop_stars_by_product(list(keys))
+        return [stars.get(key) for key in keys]
+
+
+class OcopCertificatesByProductIdLoader(DataLoader):
+    """Every certificate of each product, newest first; callers apply visibility."""
+
+    def batch_load(self, keys):
+        certificates = group_by(
+            OcopCertificate.objects.filter(product_id__in=keys).order_by("-issued_on", "-pk"),
+            lambda certificate: certificate.product_id,
+        )
+        return [certificates.get(key, []) for key in keys]
+
+
+class ProductTranslationByProductIdLoader(DataLoader):
+    """One language's translations; the loader is cached per (class, language)."""
+
+    def __init__(self, context, language_code: str):
+        super().__init__(context, language_code)
+        self.language_code = language_code
+
+    def batch_load(self, keys):
+        translations = {
+            translation.product_id: translation
+            for translation in ProductTranslation.objects.filter(
+                product_id__in=keys, language_code=self.language_code
+            )
+        }
+        return [translations.get(key) for key in keys]
+
+
+class CategoryTranslationByCategoryIdLoader(DataLoader):
+    def __init__(self, context, language_code: str):
+        super().__init__(context, language_code)
+        self.language_code = language_code
+
+    def batch_load(self, keys):
+        translations = {
+            translation.category_id: translation
+            for translation in CategoryTranslation.objects.filter(
+                category_id__in=keys, language_code=self.language_code
+            )
+        }
+        return [translations.get(key) for key in keys]
+
+
+class StockAndSellerIdByVariantIdLoader(DataLoader):
+    """``(stock, seller_id)`` of variants that did not come through a product,
+    so that stock visibility is decided without a query per variant."""
+
+    def batch_load(self, keys):
+        stocks = load_now(StockByVariantIdLoader(self.context), list(keys))
+        seller_ids = dict(
+            ProductVariant.objects.filter(pk__in=keys).values_list("pk", "product__seller_id")
+        )
+        return [(stock, seller_ids.get(key)) for key, stock in zip(keys, stocks, strict=True)]

@@ -1,0 +1,485 @@
+"""Catalog mutations: thin shells that decode IDs and call ``catalog.services``.
+
+Who may do what is decided in the services, through ``market.core.permissions``:
+a seller's staff act on their own seller's products only, operators on any;
+OCOP certificates are verified or revoked by auditors of the agriculture
+department or by operators. Each mutation names the rule in its description.
+"""
+
+import re
+
+import graphene
+from graphene.utils.str_converters import to_camel_case
+
+from catalog import services
+from catalog.graphql.types import OcopCertificate, OcopProductGroupEnum, Product, ProductImage
+from catalog.graphql.types import ProductVariant as ProductVariantType
+from market.core.errors import invalid
+from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
+from market.core.graphql.upload import Upload
+
+ProductErrorCode = error_codes(
+    "ProductErrorCode",
+    "DUPLICATED_SKU",
+    "NEGATIVE_PRICE",
+    "NEGATIVE_WEIGHT",
+    "NEGATIVE_STOCK",
+    "QUANTITY_BELOW_ALLOCATED",
+    "SELLER_CANNOT_CHANGE",
+    "CANNOT_DELETE",
+    "INVALID_IMAGE",
+    "IMAGE_TOO_LARGE",
+    "UNSUPPORTED_IMAGE_FORMAT",
+)
+ProductError = error_type_for("ProductError", ProductErrorCode)
+
+
+class BulkProductError(graphene.ObjectType):
+    field = graphene.String(description="The input field at fault, if one is.")
+    code = graphene.Field(ProductErrorCode, required=True)
+    message = graphene.String(required=True)
+    index = graphene.Int(description="Position (from 0) of the input row at fault, if one is.")
+
+
+OcopCertificateErrorCode = error_codes(
+    "OcopCertificateErrorCode",
+    "INVALID_STARS",
+    "INVALID_DATE",
+    "INVALID_STATUS",
+    "CERTIFICATE_EXPIRED",
+)
+OcopCertificateError = error_type_for("OcopCertificateError", OcopCertificateErrorCode)
+
+STAFF_RULE = "Requires staff of the product's seller, or an operator."
+REVIEWER_RULE = "Requires an auditor of the agriculture department, or an operator."
+_ROW_FIELD = re.compile(r"(?P<list>[a-z_]+)\.(?P<index>\d+)\.(?P<field>.+)")
+
+
+def api_field_name(field: str | None) -> str | None:
+    """``compare_at_price`` → ``compareAtPrice``, segment by segment for dotted paths."""
+    if not field:
+        return field
+    return ".".join(to_camel_case(segment) for segment in field.split("."))
+
+
+class CatalogMutation(BaseMutation):
+    """Names the field at fault as the client wrote it: services key errors in Python."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        payload = super().mutate(root, info, **data)
+        for error in payload.errors:
+            error.field = api_field_name(error.field)
+        return payload
+
+
+def _user(info):
+    return info.context.user
+
+
+def _present(data: dict, renames: dict[str, str] | None = None) -> dict:
+    """The input fields the client sent (``null`` included), under the services' names."""
+    renames = renames or {}
+    return {renames.get(key, key): value for key, value in data.items()}
+
+
+def _attributes(rows) -> dict | None:
+    if rows is None:
+        return None
+    facts = {}
+    for row in rows:
+        name = row["name"].strip()
+        if not name:
+            raise invalid("attributes", "Every product fact needs a name.", "REQUIRED")
+        if name in facts:
+            raise invalid("attributes", f"The fact {name!r} is given twice.", "INVALID")
+        facts[name] = row["value"]
+    return facts
+
+
+# ---------------------------------------------------------------- products
+
+
+class ProductAttributeInput(graphene.InputObjectType):
+    name = graphene.String(required=True, description="e.g. `Xuất xứ`, `Quy cách`.")
+    value = graphene.String(required=True, description="e.g. `Ninh Thuận`, `Hộp 500 g`.")
+
+
+class ProductInput(graphene.InputObjectType):
+    name = graphene.String()
+    slug = graphene.String(
+        description="Left out on creation, it is made from the name without diacritics."
+    )
+    description = graphene.String()
+    category = graphene.ID()
+    attributes = graphene.List(
+        graphene.NonNull(ProductAttributeInput),
+        description="Product facts: origin, unit, shelf life... Replaces all of them.",
+    )
+    is_published = graphene.Boolean(description="Publishing sets `publishedAt`.")
+    seller = graphene.ID(
+        description=(
+            "The product's seller. Fixed at creation: an update may only repeat it. "
+            "Staff of a single seller may leave it out on creation."
+        )
+    )
+
+
+class ProductCreateInput(ProductInput):
+    name = graphene.String(required=True)
+    category = graphene.ID(required=True)
+
+
+def _product_fields(input_data: dict) -> dict:
+    fields = _present(input_data, {"category": "category_id", "seller": "seller_id"})
+    if fields.get("category_id") is not None:
+        fields["category_id"] = decode_id(fields["category_id"], "Category", field="category")
+    if fields.get("seller_id") is not None:
+        fields["seller_id"] = decode_id(fields["seller_id"], "Seller", field="seller")
+    if "attributes" in fields:
+        fields["attributes"] = _attributes(fields["attributes"])
+    return fields
+
+
+class ProductCreate(CatalogMutation):
+    product = graphene.Field(Product)
+
+    class Arguments:
+        input = ProductCreateInput(required=True)
+
+    class Meta:
+        description = f"Create a product. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, input):
+        product = services.product_create(user=_user(info), **_product_fields(input))
+        return {"product": product}
+
+
+class ProductUpdate(CatalogMutation):
+    product = graphene.Field(Product)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ProductInput(required=True)
+
+    class Meta:
+        description = f"Change a product's fields; those left out keep their value. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id, input):
+        product = services.product_update(
+            user=_user(info), product_id=decode_id(id, "Product"), **_product_fields(input)
+        )
+        return {"product": product}
+
+
+class ProductDelete(CatalogMutation):
+    product = graphene.Field(Product)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = f"Delete a product with its variants, stock and pictures. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        product = services.product_delete(user=_user(info), product_id=decode_id(id, "Product"))
+        return {"product": product}
+
+
+# ---------------------------------------------------------------- variants and stock
+
+
+class ProductVariantInput(graphene.InputObjectType):
+    sku = graphene.String()
+    name = graphene.String(description="e.g. `Hộp 500 g`.")
+    price = graphene.Int(description="Whole đồng.")
+    compare_at_price = graphene.Int(description="Whole đồng, the price before a discount.")
+    weight_grams = graphene.Int()
+    sort_order = graphene.Int()
+
+
+class ProductVariantBulkCreateInput(ProductVariantInput):
+    sku = graphene.String(required=True)
+    price = graphene.Int(required=True, description="Whole đồng.")
+    quantity = graphene.Int(default_value=0, description="Pieces in stock to start with.")
+
+
+class ProductVariantCreateInput(ProductVariantBulkCreateInput):
+    product = graphene.ID(required=True)
+
+
+class ProductVariantCreate(CatalogMutation):
+    product_variant = graphene.Field(ProductVariantType)
+
+    class Arguments:
+        input = ProductVariantCreateInput(required=True)
+
+    class Meta:
+        description = f"Add a variant to a product, with its stock. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, input):
+        fields = _present(input, {"product": "product_id"})
+        fields["product_id"] = decode_id(fields["product_id"], "Product", field="product")
+        return {"product_variant": services.variant_create(user=_user(info), **fields)}
+
+
+class ProductVariantBulkCreate(CatalogMutation):
+    product_variants = graphene.List(graphene.NonNull(ProductVariantType))
+    count = graphene.Int(required=True, description="Variants created.")
+
+    class Arguments:
+        product = graphene.ID(required=True)
+        variants = graphene.List(graphene.NonNull(ProductVariantBulkCreateInput), required=True)
+
+    class Meta:
+        description = (
+            "Add several variants to a product: all of them, or none when any row is "
+            f"at fault (each error names its row in `index`). {STAFF_RULE}"
+        )
+        error_type = BulkProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        payload = super().mutate(root, info, **data)
+        if payload.count is None:
+            payload.count = 0
+        for error in payload.errors:
+            # Services key row errors "variants.<index>.<field>".
+            match = _ROW_FIELD.fullmatch(error.field or "")
+            if match:
+                error.index = int(match["index"])
+                error.field = match["field"]
+        return payload
+
+    @classmethod
+    def perform(cls, _root, info, product, variants):
+        created = services.variant_bulk_create(
+            user=_user(info),
+            product_id=decode_id(product, "Product", field="product"),
+            variants=[_present(row) for row in variants],
+        )
+        return {"product_variants": created, "count": len(created)}
+
+
+class ProductVariantUpdate(CatalogMutation):
+    product_variant = graphene.Field(ProductVariantType)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = ProductVariantInput(required=True)
+
+    class Meta:
+        description = f"Change a variant's fields; stock has `stockUpdate`. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id, input):
+        variant = services.variant_update(
+            user=_user(info), variant_id=decode_id(id, "ProductVariant"), **_present(input)
+        )
+        return {"product_variant": variant}
+
+
+class ProductVariantDelete(CatalogMutation):
+    product_variant = graphene.Field(ProductVariantType)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = f"Delete a variant and its stock. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        variant = services.variant_delete(
+            user=_user(info), variant_id=decode_id(id, "ProductVariant")
+        )
+        return {"product_variant": variant}
+
+
+class StockUpdate(CatalogMutation):
+    product_variant = graphene.Field(ProductVariantType)
+
+    class Arguments:
+        variant = graphene.ID(required=True)
+        quantity = graphene.Int(
+            required=True,
+            description="Pieces on hand; not below what unpaid orders hold.",
+        )
+
+    class Meta:
+        description = f"Set a variant's stock. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, variant, quantity):
+        updated = services.stock_update(
+            user=_user(info),
+            variant_id=decode_id(variant, "ProductVariant", field="variant"),
+            quantity=quantity,
+        )
+        return {"product_variant": updated}
+
+
+# ---------------------------------------------------------------- pictures
+
+
+class ProductImageCreate(CatalogMutation):
+    product = graphene.Field(Product)
+    product_image = graphene.Field(ProductImage)
+
+    class Arguments:
+        product = graphene.ID(required=True)
+        image = Upload(
+            required=True,
+            description="JPEG, PNG or WebP, sent by the GraphQL multipart request spec.",
+        )
+        alt = graphene.String(description="What the picture shows, for screen readers.")
+
+    class Meta:
+        description = (
+            "Add a picture to a product; WebP thumbnails follow shortly after. " + STAFF_RULE
+        )
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, product, image, alt=None):
+        created = services.product_image_create(
+            user=_user(info),
+            product_id=decode_id(product, "Product", field="product"),
+            upload=image,
+            alt=alt or "",
+        )
+        return {"product": created.product, "product_image": created}
+
+
+class ProductImageDelete(CatalogMutation):
+    product = graphene.Field(Product)
+    product_image = graphene.Field(ProductImage)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = f"Delete a picture and its thumbnails. {STAFF_RULE}"
+        error_type = ProductError
+        error_code_enum = ProductErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        deleted = services.product_image_delete(
+            user=_user(info), image_id=decode_id(id, "ProductImage")
+        )
+        return {"product": deleted.product, "product_image": deleted}
+
+
+# ---------------------------------------------------------------- OCOP certificates
+
+
+class OcopCertificateSubmitInput(graphene.InputObjectType):
+    product = graphene.ID(required=True)
+    stars = graphene.Int(required=True, description="3 or 4 (provincial) or 5 (national).")
+    certificate_number = graphene.String(required=True)
+    issuing_decision = graphene.String(
+        required=True, description="e.g. `Quyết định số 1234/QĐ-UBND ngày 15/3/2025`."
+    )
+    product_group = OcopProductGroupEnum(required=True)
+    issued_on = graphene.Date(required=True)
+    expires_on = graphene.Date(description="Left out, 36 months after issue.")
+
+
+class OcopCertificateSubmit(CatalogMutation):
+    ocop_certificate = graphene.Field(OcopCertificate)
+
+    class Arguments:
+        input = OcopCertificateSubmitInput(required=True)
+
+    class Meta:
+        description = (
+            "Submit a product's OCOP certificate for review; it shows stars once "
+            f"verified. {STAFF_RULE}"
+        )
+        error_type = OcopCertificateError
+        error_code_enum = OcopCertificateErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, input):
+        fields = _present(input, {"product": "product_id"})
+        fields["product_id"] = decode_id(fields["product_id"], "Product", field="product")
+        return {"ocop_certificate": services.ocop_certificate_submit(user=_user(info), **fields)}
+
+
+class OcopCertificateVerify(CatalogMutation):
+    ocop_certificate = graphene.Field(OcopCertificate)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = f"Confirm a pending certificate against the issuing decision. {REVIEWER_RULE}"
+        error_type = OcopCertificateError
+        error_code_enum = OcopCertificateErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        certificate = services.ocop_certificate_verify(
+            user=_user(info), certificate_id=decode_id(id, "OcopCertificate")
+        )
+        return {"ocop_certificate": certificate}
+
+
+class OcopCertificateRevoke(CatalogMutation):
+    ocop_certificate = graphene.Field(OcopCertificate)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True, description="Shown to the seller.")
+
+    class Meta:
+        description = f"Withdraw a pending or verified certificate. {REVIEWER_RULE}"
+        error_type = OcopCertificateError
+        error_code_enum = OcopCertificateErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id, reason):
+        certificate = services.ocop_certificate_revoke(
+            user=_user(info), certificate_id=decode_id(id, "OcopCertificate"), reason=reason
+        )
+        return {"ocop_certificate": certificate}
+
+
+class CatalogMutations(graphene.ObjectType):
+    product_create = ProductCreate.Field()
+    product_update = ProductUpdate.Field()
+    product_delete = ProductDelete.Field()
+    product_variant_create = ProductVariantCreate.Field()
+    product_variant_bulk_create = ProductVariantBulkCreate.Field()
+    product_variant_update = ProductVariantUpdate.Field()
+    product_variant_delete = ProductVariantDelete.Field()
+    stock_update = StockUpdate.Field()
+    product_image_create = ProductImageCreate.Field()
+    product_image_delete = ProductImageDelete.Field()
+    ocop_certificate_submit = OcopCertificateSubmit.Field()
+    ocop_certificate_verify = OcopCertificateVerify.Field()
+    ocop_certificate_revoke = OcopCertificateRevoke.Field()

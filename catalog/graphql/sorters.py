@@ -1,0 +1,63 @@
+"""Sort orders of the product list, as keyset-pagination sort keys."""
+
+import graphene
+
+from market.core.graphql.connection import SortKey
+
+
+class OrderDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+    @property
+    def description(self):
+        return "Ascending." if self == OrderDirection.ASC else "Descending."
+
+
+class ProductSortField(graphene.Enum):
+    NAME = "name"
+    PRICE = "price"
+    CREATED_AT = "created_at"
+    PUBLISHED_AT = "published_at"
+    OCOP_STARS = "ocop_stars"
+
+    @property
+    def description(self):
+        return {
+            ProductSortField.NAME: "By name.",
+            ProductSortField.PRICE: "By the lowest variant price.",
+            ProductSortField.CREATED_AT: "By creation time.",
+            ProductSortField.PUBLISHED_AT: "By publication time (creation time for drafts).",
+            ProductSortField.OCOP_STARS: "By OCOP stars of current certificates (none = 0).",
+        }[self]
+
+
+class ProductSortingInput(graphene.InputObjectType):
+    field = graphene.Field(ProductSortField, required=True)
+    direction = graphene.Field(OrderDirection, default_value=OrderDirection.ASC.value)
+
+
+# The annotated, non-null column behind each sort field (catalog.selectors.with_sort_annotations).
+_COLUMNS = {
+    "name": ["name"],
+    # Equal prices or stars read better by name than by internal ID.
+    "price": ["min_price", "name"],
+    "created_at": ["created_at"],
+    "published_at": ["published_on"],
+    "ocop_stars": ["ocop_stars", "name"],
+}
+
+
+def _value(member) -> str:
+    return getattr(member, "value", member)
+
+
+def product_sort_keys(sort_by) -> list[SortKey]:
+    """Sort keys for ``paginate``; the primary key is appended there as the tie-breaker.
+
+    Without ``sortBy`` products come by name, as in a printed catalogue.
+    """
+    if not sort_by:
+        return [SortKey("name")]
+    descending = _value(sort_by["direction"]) == OrderDirection.DESC.value
+    return [SortKey(column, descending) for column in _COLUMNS[_value(sort_by["field"])]]

@@ -1,0 +1,180 @@
+import graphene
+from graphene.types.generic import GenericScalar
+from graphene.utils.str_converters import to_camel_case
+
+from market.accounts import jwt, selectors, services
+from market.accounts.graphql.types import User
+from market.core.errors import DomainError
+from market.core.graphql.mutations import BaseMutation, error_codes, error_type_for
+from market.core.permissions import require_authenticated
+
+AccountErrorCode = error_codes(
+    "AccountErrorCode",
+    "INVALID_CREDENTIALS",
+    "INACTIVE",
+    "JWT_EXPIRED",
+    "JWT_INVALID",
+    "JWT_REVOKED",
+    "PASSWORD_TOO_WEAK",
+)
+AccountError = error_type_for("AccountError", AccountErrorCode)
+
+
+class InputFieldMutation(BaseMutation):
+    """Names the field at fault as the client wrote it (``firstName``, not ``first_name``).
+
+    Services speak Python and key their errors by argument name; the API's
+    input fields are camelCase.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        payload = super().mutate(root, info, **data)
+        for error in payload.errors:
+            if error.field:
+                error.field = to_camel_case(error.field)
+        return payload
+
+
+class AccountRegisterInput(graphene.InputObjectType):
+    email = graphene.String(required=True)
+    password = graphene.String(required=True)
+    first_name = graphene.String()
+    last_name = graphene.String()
+
+
+class AccountRegister(InputFieldMutation):
+    user = graphene.Field(User)
+
+    class Arguments:
+        input = AccountRegisterInput(required=True)
+
+    class Meta:
+        description = "Open a buyer account. Sign in afterwards with `tokenCreate`."
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, input):
+        user = services.register_buyer(
+            email=input.email,
+            password=input.password,
+            first_name=input.first_name or "",
+            last_name=input.last_name or "",
+        )
+        return {"user": user}
+
+
+class TokenCreate(InputFieldMutation):
+    token = graphene.String(description="Access token (JWT), valid for a few minutes.")
+    refresh_token = graphene.String(description="Trade it for new tokens with `tokenRefresh`.")
+    user = graphene.Field(User)
+
+    class Arguments:
+        email = graphene.String(required=True)
+        password = graphene.String(required=True)
+
+    class Meta:
+        description = "Sign in with email and password."
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, email, password):
+        issued = services.create_tokens(email=email, password=password)
+        return {
+            "token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "user": issued.user,
+        }
+
+
+class TokenRefresh(InputFieldMutation):
+    token = graphene.String(description="A new access token.")
+    refresh_token = graphene.String(
+        description="A new refresh token: the one sent is now revoked and must not be reused."
+    )
+    user = graphene.Field(User)
+
+    class Arguments:
+        refresh_token = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Trade a refresh token for a new access token and a new refresh token. "
+            "Sending a refresh token a second time signs its user out everywhere."
+        )
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, refresh_token):
+        issued = services.rotate_refresh_token(refresh_token=refresh_token)
+        return {
+            "token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "user": issued.user,
+        }
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        payload = super().mutate(root, info, **data)
+        # The failed rotation was rolled back; the sign-out that answers a replayed
+        # token must be written all the same, so it runs here, after it.
+        if any(error.code == "JWT_REVOKED" for error in payload.errors):
+            services.revoke_all_after_reuse(refresh_token=data["refresh_token"])
+        return payload
+
+
+class TokenVerify(InputFieldMutation):
+    is_valid = graphene.Boolean(required=True)
+    user = graphene.Field(User)
+    payload = GenericScalar(description="The token's claims, when it is valid.")
+
+    class Arguments:
+        token = graphene.String(required=True, description="An access token.")
+
+    class Meta:
+        description = "Check an access token, as the API would when it is sent as a Bearer."
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, token):
+        try:
+            user, claims = selectors.user_for_access_token(token)
+        except jwt.TokenError as exc:
+            raise DomainError(exc.message, code=exc.code, field="token") from None
+        return {"is_valid": True, "user": user, "payload": claims}
+
+    @staticmethod
+    def resolve_is_valid(root, _info):
+        return root.is_valid is True
+
+
+class TokensRevokeAll(InputFieldMutation):
+    revoked_count = graphene.Int(description="Refresh tokens revoked by this call.")
+
+    class Meta:
+        description = (
+            "Sign out everywhere: every refresh token of the signed-in user is revoked. "
+            "Access tokens already issued expire within minutes."
+        )
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, info):
+        require_authenticated(info.context.user)
+        return {"revoked_count": services.revoke_all_refresh_tokens(user=info.context.user)}
+
+
+class AccountMutations(graphene.ObjectType):
+    account_register = AccountRegister.Field()
+    token_create = TokenCreate.Field()
+    token_refresh = TokenRefresh.Field()
+    token_verify = TokenVerify.Field()
+    tokens_revoke_all = TokensRevokeAll.Field()

@@ -1,0 +1,165 @@
+"""Writes for accounts: registration, signing in, refresh-token rotation and revocation."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from market.accounts import jwt
+from market.accounts.models import RefreshToken, User
+from market.core.errors import DomainError, invalid
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    user: User
+    access_token: str
+    refresh_token: str
+
+
+def normalize_email(email: str) -> str:
+    """The one spelling of an address: the manager lower-cases the whole of it."""
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+@transaction.atomic
+def register_buyer(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    email = normalize_email(email)
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = exc.error_list
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [
+                ValidationError("An account with this email already exists.", code="UNIQUE")
+            ]
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors["password"] = [
+            ValidationError(message, code="PASSWORD_TOO_WEAK") for message in exc.messages
+        ]
+    if errors:
+        raise ValidationError(errors)
+    candidate.set_password(password)
+    candidate.full_clean(exclude=["password"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        # Someone registered the same address between the check above and now.
+        raise invalid("email", "An account with this email already exists.", "UNIQUE") from None
+    return candidate
+
+
+@transaction.atomic
+def create_tokens(*, email: str, password: str) -> IssuedTokens:
+    """Sign in with email and password: an access token and a new refresh token."""
+    user = User.objects.filter(email__iexact=normalize_email(email)).first()
+    if user is None:
+        # Hash anyway, so the answer's timing does not tell which emails have accounts.
+        User().set_password(password)
+        raise _invalid_credentials()
+    if not user.check_password(password):
+        raise _invalid_credentials()
+    # Only someone who knows the password learns that the account is disabled.
+    if not user.is_active:
+        raise DomainError("This account is disabled.", code="INACTIVE", field="email")
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return _issue_tokens(user)
+
+
+@transaction.atomic
+def rotate_refresh_token(*, refresh_token: str) -> IssuedTokens:
+    """Trade a refresh token for a new pair; the one presented is revoked.
+
+    A refresh token is good for one rotation. Presenting it again raises
+    ``JWT_REVOKED``; the caller then ends the user's sessions with
+    ``revoke_all_after_reuse`` (see there why that is a separate step).
+    """
+    claims = _decode(refresh_token, jwt.REFRESH, field="refresh_token")
+    stored = (
+        RefreshToken.objects.select_for_update()
+        .select_related("user")
+        .filter(jti=claims["jti"])
+        .first()
+    )
+    if stored is None or str(stored.user_id) != claims["sub"]:
+        raise DomainError(
+            "The refresh token is unknown.", code="JWT_INVALID", field="refresh_token"
+        )
+    if stored.revoked_at is not None:
+        raise DomainError(
+            "The refresh token was already used or revoked.",
+            code="JWT_REVOKED",
+            field="refresh_token",
+        )
+    if not stored.user.is_active:
+        raise DomainError("This account is disabled.", code="INACTIVE", field="refresh_token")
+    stored.revoked_at = timezone.now()
+    stored.save(update_fields=["revoked_at"])
+    return _issue_tokens(stored.user)
+
+
+@transaction.atomic
+def revoke_all_after_reuse(*, refresh_token: str) -> int:
+    """Revoke every refresh token of the user whose revoked token was presented again.
+
+    A rotated token that comes back means two parties hold it: the user and
+    whoever copied it. Neither can be told apart, so both are signed out.
+    This runs after the failed rotation has been rolled back, which is why it
+    is not part of ``rotate_refresh_token``.
+    """
+    try:
+        claims = jwt.decode(refresh_token, expected_type=jwt.REFRESH)
+    except jwt.TokenError:
+        return 0
+    stored = RefreshToken.objects.filter(jti=claims["jti"], revoked_at__isnull=False).first()
+    if stored is None:
+        return 0
+    return revoke_all_refresh_tokens(user=stored.user)
+
+
+@transaction.atomic
+def revoke_all_refresh_tokens(*, user: User) -> int:
+    """End every session of ``user``: access tokens already issued live out their few minutes."""
+    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def revoke_refresh_tokens(*, token_ids: list[int]) -> int:
+    return RefreshToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _issue_tokens(user: User) -> IssuedTokens:
+    access = jwt.encode(
+        user_id=user.pk, token_type=jwt.ACCESS, ttl_seconds=settings.JWT_ACCESS_TTL_SECONDS
+    )
+    refresh = jwt.encode(
+        user_id=user.pk, token_type=jwt.REFRESH, ttl_seconds=settings.JWT_REFRESH_TTL_SECONDS
+    )
+    RefreshToken.objects.create(jti=refresh["jti"], user=user, expires_at=refresh["exp"])
+    return IssuedTokens(user=user, access_token=access["token"], refresh_token=refresh["token"])
+
+
+def _decode(token: str, expected_type: str, *, field: str) -> dict:
+    try:
+        return jwt.decode(token, expected_type=expected_type)
+    except jwt.TokenError as exc:
+        raise DomainError(exc.message, code=exc.code, field=field) from None
+
+
+def _invalid_credentials() -> DomainError:
+    return DomainError("Wrong email or password.", code="INVALID_CREDENTIALS", field="email")

@@ -1,0 +1,38 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from market.demo.loader import KINDS, DemoDataError, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo catalog: the Ninh Thuận sellers named in the province's reports, with "
+        "demo products, prices, stock, OCOP certificates and local demo accounts. "
+        "Safe to run again: it updates what is there."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the demo sellers, products, categories and accounts first",
+        )
+
+    def handle(self, *args, reset, **options):
+        try:
+            summary = load_demo(reset=reset)
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+        created = summary["created"]
+        self.stdout.write("Demo data loaded (created by this run in brackets):")
+        for kind in KINDS:
+            label = kind.replace("_", " ")
+            self.stdout.write(f"  {label:<22} {summary[kind]:>4}  ({created[kind]})")
+        self.stdout.write("")
+        self.stdout.write(f"Local demo accounts, all with the password {summary['password']!r}:")
+        width = max(len(account["email"]) for account in summary["accounts"])
+        for account in summary["accounts"]:
+            seller = f" ({account['seller']})" if "seller" in account else ""
+            self.stdout.write(f"  {account['email']:<{width}}  {account['role']}{seller}")
+        self.stdout.write(
+            "Prices, stock and OCOP certificates (numbers starting DEMO-) are demo values."
+        )

@@ -1,0 +1,556 @@
+"""Load the demo catalog: real sellers of Ninh Thuận, demo products, prices and certificates.
+
+``data/sellers.csv`` lists the sellers (and the products) that the province's
+digital-transformation reports name as listed on national e-commerce floors;
+``data/catalog.json`` adds the categories and, for each seller, its products
+with descriptions, translations, pack sizes, prices, stock and a few OCOP
+certificates. The reports give no prices, stock, addresses or certificates, so
+those values are demo values and are marked as such: certificate numbers start
+with ``DEMO-``, every seller description ends with a notice, every product
+carries ``attributes["demo"] = True``.
+
+Seed data is written straight through the ORM, as Saleor's ``populatedb``
+does: the services exist to check a user's request (permissions, ownership,
+events), while this is known-good data loaded by the operator of the machine,
+in one transaction, with ``update_or_create`` on natural keys (slugs, SKUs,
+certificate numbers, e-mail addresses) so that loading twice changes nothing.
+The one effect that must follow a catalog write, refreshing search, is asked
+for explicitly at the end, as the catalog services do.
+"""
+
+import csv
+import datetime
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog.models import (
+    Category,
+    CategoryTranslation,
+    OcopCertificate,
+    Product,
+    ProductTranslation,
+    ProductVariant,
+    Stock,
+)
+from market.accounts.models import Address, User
+from market.sellers.models import Seller, SellerMembership
+from search.analysis import fold
+from search.services import schedule_product_reindex
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SELLERS_CSV = DATA_DIR / "sellers.csv"
+CATALOG_JSON = DATA_DIR / "catalog.json"
+
+# Local demo accounts: the password is printed by ``manage.py load_demo`` on purpose.
+DEMO_PASSWORD = "ocop-demo-2025"  # noqa: S105
+DEMO_EMAIL_DOMAIN = "demo.ocop.vn"
+OPERATOR_EMAIL = f"operator@{DEMO_EMAIL_DOMAIN}"
+AUDITOR_EMAIL = f"auditor@{DEMO_EMAIL_DOMAIN}"
+BUYER_EMAIL = f"buyer@{DEMO_EMAIL_DOMAIN}"
+
+DEMO_CERTIFICATE_PREFIX = "DEMO-"
+DEMO_NOTICE = (
+    "Giá, tồn kho và chứng nhận OCOP của cơ sở trên sàn này là dữ liệu minh họa (demo), "
+    "không phải thông tin chính thức của cơ sở."
+)
+TRANSLATION_LANGUAGE = "en"
+PROVINCE = "Khánh Hòa"  # Ninh Thuận was merged into Khánh Hòa on 2025-07-01.
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class DemoDataError(Exception):
+    """The demo files disagree with each other, or the database refuses a reset."""
+
+
+@dataclass(frozen=True)
+class ListedSeller:
+    """One row of sellers.csv."""
+
+    name: str
+    kind: str
+    products: tuple[str, ...]
+    listed_on: tuple[str, ...]
+
+    @property
+    def slug(self) -> str:
+        return demo_slug(self.name)
+
+
+def demo_slug(text: str) -> str:
+    """A slug for a Vietnamese name: ``fold`` maps đ to d, which ``slugify`` would drop."""
+    return slugify(fold(text))
+
+
+def owner_email(seller_slug: str) -> str:
+    return f"owner+{seller_slug}@{DEMO_EMAIL_DOMAIN}"
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in cell.split(";") if part.strip())
+
+
+def read_sellers(path: Path = SELLERS_CSV) -> list[ListedSeller]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            ListedSeller(
+                name=row["seller_name"].strip(),
+                kind=row["seller_kind"].strip(),
+                products=_split(row["products"]),
+                listed_on=_split(row["listed_on"]),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def read_catalog(path: Path = CATALOG_JSON) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def iter_categories(nodes: list[dict], parent: dict | None = None) -> Iterator[tuple[dict, dict]]:
+    """(category, parent) pairs, every parent before its children."""
+    for node in nodes:
+        yield node, parent
+        yield from iter_categories(node.get("children", []), node)
+
+
+def iter_products(catalog: dict) -> Iterator[tuple[dict, dict]]:
+    """(seller entry, product entry) pairs of the catalog file."""
+    for seller in catalog["sellers"]:
+        for product in seller["products"]:
+            yield seller, product
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
+    """Refuse files that disagree before anything is written.
+
+    The catalog must describe exactly the sellers of the csv, list exactly the
+    products the reports name for each (a seller the reports name no product
+    for may have invented ones, which say so), and mark every certificate as
+    demo; slugs, SKUs and certificate numbers must be unique.
+    """
+    problems: list[str] = []
+    kinds = set(Seller.Kind.values)
+    listed = {seller.name: seller for seller in sellers}
+    if len(listed) != len(sellers):
+        problems.append("sellers.csv names a seller twice")
+    described = [entry["name"] for entry in catalog["sellers"]]
+    if sorted(described) != sorted(listed):
+        missing = sorted(set(listed) - set(described))
+        extra = sorted(set(described) - set(listed))
+        problems.append(
+            f"catalog.json sellers differ from sellers.csv: missing {missing}, extra {extra}"
+        )
+    for seller in sellers:
+        if seller.kind not in kinds:
+            problems.append(f"{seller.name}: unknown kind {seller.kind!r}")
+
+    category_names = [node["name"] for node, _ in iter_categories(catalog["categories"])]
+    if len(set(map(demo_slug, category_names))) != len(category_names):
+        problems.append("two categories share a slug")
+
+    product_slugs: set[str] = set()
+    skus: set[str] = set()
+    numbers: set[str] = set()
+    for entry in catalog["sellers"]:
+        row = listed.get(entry["name"])
+        named = {product["listed_as"] for product in entry["products"]}
+        # A seller the reports name products for has exactly those; one they
+        # name none for may have invented ones only (listed_as null).
+        if row is not None and named != (set(row.products) if row.products else named & {None}):
+            problems.append(
+                f"{entry['name']}: products listed as {sorted(map(str, named))}, "
+                f"the reports name {sorted(row.products)}"
+            )
+        if not entry["description"].strip():
+            problems.append(f"{entry['name']}: empty description")
+        for product in entry["products"]:
+            problems.extend(_check_product(product, category_names, product_slugs, skus, numbers))
+    if problems:
+        raise DemoDataError("Demo data files disagree:\n  " + "\n  ".join(problems))
+
+
+def _is_whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_product(product, category_names, product_slugs, skus, numbers) -> list[str]:
+    problems = []
+    name = product["name"]
+    slug = demo_slug(name)
+    if slug in product_slugs:
+        problems.append(f"{name}: slug {slug} is not unique")
+    product_slugs.add(slug)
+    if product["category"] not in category_names:
+        problems.append(f"{name}: unknown category {product['category']!r}")
+    if not product["description"].strip() or not product["en"]["name"].strip():
+        problems.append(f"{name}: description or English name missing")
+    if not product["variants"]:
+        problems.append(f"{name}: no variants")
+    for variant in product["variants"]:
+        if variant["sku"] in skus:
+            problems.append(f"{name}: SKU {variant['sku']} is not unique")
+        skus.add(variant["sku"])
+        if not _is_whole_number(variant["price"]) or variant["price"] <= 0:
+            problems.append(f"{variant['sku']}: price must be a positive whole number of VND")
+        if not _is_whole_number(variant["stock"]) or variant["stock"] < 0:
+            problems.append(f"{variant['sku']}: stock must be a whole number, not negative")
+    certificate = product.get("certificate")
+    if certificate:
+        number = certificate["number"]
+        if not number.startswith(DEMO_CERTIFICATE_PREFIX):
+            problems.append(f"{name}: certificate {number} does not start with DEMO-")
+        if not certificate["issuing_decision"].startswith("DEMO"):
+            problems.append(f"{name}: issuing decision of {number} is not marked DEMO")
+        if number in numbers:
+            problems.append(f"{name}: certificate {number} is not unique")
+        numbers.add(number)
+    return problems
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass
+class _Tally:
+    present: dict
+    created: dict
+
+    def add(self, kind: str, created: bool) -> None:
+        self.present[kind] += 1
+        if created:
+            self.created[kind] += 1
+
+
+KINDS = (
+    "users",
+    "sellers",
+    "memberships",
+    "addresses",
+    "categories",
+    "category_translations",
+    "products",
+    "product_translations",
+    "variants",
+    "stocks",
+    "certificates",
+)
+
+
+def load_demo(*, reset: bool = False) -> dict:
+    """Load (or refresh) the demo data in one transaction; returns what is there.
+
+    ``reset`` first deletes the demo sellers, their products, the demo users and
+    the demo categories no other product uses, so that edits made through the
+    API are thrown away; it refuses when other rows (orders, say) still point
+    at demo products.
+
+    The summary counts each kind of row the demo consists of (the same on
+    every load) and, under ``created``, how many of them this load inserted.
+    """
+    sellers = read_sellers()
+    catalog = read_catalog()
+    check_demo_data(sellers, catalog)
+    tally = _Tally(present=dict.fromkeys(KINDS, 0), created=dict.fromkeys(KINDS, 0))
+    with transaction.atomic():
+        if reset:
+            _delete_demo_data(sellers, catalog)
+        # One hash for every demo account: hashing is slow on purpose, and all
+        # the accounts share the one printed password anyway.
+        password_hash = make_password(DEMO_PASSWORD)
+        staff = _load_platform_users(password_hash, tally)
+        categories = _load_categories(catalog["categories"], tally)
+        listed = {seller.name: seller for seller in sellers}
+        product_ids = []
+        for entry in catalog["sellers"]:
+            row = listed[entry["name"]]
+            seller = _load_seller(row, entry, tally)
+            owner = _load_owner(seller, password_hash, tally)
+            for product_entry in entry["products"]:
+                product = _load_product(seller, row, product_entry, categories, tally)
+                _load_certificate(product, product_entry, owner, staff["auditor"], tally)
+                product_ids.append(product.pk)
+        schedule_product_reindex(product_ids=product_ids)
+    return {
+        **tally.present,
+        "created": tally.created,
+        "password": DEMO_PASSWORD,
+        "accounts": [
+            {"email": OPERATOR_EMAIL, "role": User.Role.OPERATOR.value},
+            {"email": AUDITOR_EMAIL, "role": User.Role.AUDITOR.value},
+            {"email": BUYER_EMAIL, "role": User.Role.BUYER.value},
+            *(
+                {"email": owner_email(seller.slug), "role": "seller owner", "seller": seller.name}
+                for seller in sellers
+            ),
+        ],
+    }
+
+
+def _load_user(email: str, password_hash: str, tally: _Tally, **fields) -> User:
+    user, created = User.objects.update_or_create(
+        email=email, defaults={"password": password_hash, "is_active": True, **fields}
+    )
+    tally.add("users", created)
+    return user
+
+
+def _load_platform_users(password_hash: str, tally: _Tally) -> dict[str, User]:
+    operator = _load_user(
+        OPERATOR_EMAIL,
+        password_hash,
+        tally,
+        role=User.Role.OPERATOR,
+        # Operators run the marketplace, Django admin included (as create_superuser makes them).
+        is_staff=True,
+        is_superuser=True,
+        first_name="Quản trị sàn",
+        last_name="Demo",
+    )
+    auditor = _load_user(
+        AUDITOR_EMAIL,
+        password_hash,
+        tally,
+        role=User.Role.AUDITOR,
+        first_name="Cán bộ Sở Nông nghiệp",
+        last_name="Demo",
+    )
+    buyer = _load_user(
+        BUYER_EMAIL,
+        password_hash,
+        tally,
+        role=User.Role.BUYER,
+        first_name="Lan",
+        last_name="Nguyễn",
+    )
+    # A made-up shipping address so that checkout can be tried at once: ward
+    # and province only, as addresses are written since the 2025 reform.
+    _, created = Address.objects.update_or_create(
+        user=buyer,
+        full_name="Nguyễn Lan (người mua demo)",
+        defaults={
+            "ward": "Phan Rang",
+            "province": PROVINCE,
+            "former_district": "Phan Rang–Tháp Chàm",
+        },
+    )
+    tally.add("addresses", created)
+    return {"operator": operator, "auditor": auditor, "buyer": buyer}
+
+
+def _load_categories(nodes: list[dict], tally: _Tally) -> dict[str, Category]:
+    """Categories by their Vietnamese name, which the product entries refer to."""
+    by_name: dict[str, Category] = {}
+    for node, parent in iter_categories(nodes):
+        category, created = Category.objects.update_or_create(
+            slug=demo_slug(node["name"]),
+            defaults={
+                "name": node["name"],
+                "description": node.get("description", ""),
+                "parent": by_name[parent["name"]] if parent else None,
+            },
+        )
+        tally.add("categories", created)
+        _, created = CategoryTranslation.objects.update_or_create(
+            category=category,
+            language_code=TRANSLATION_LANGUAGE,
+            defaults={"name": node["en"]["name"], "description": node["en"].get("description", "")},
+        )
+        tally.add("category_translations", created)
+        by_name[node["name"]] = category
+    return by_name
+
+
+def _seller_description(row: ListedSeller, entry: dict) -> str:
+    floors = ", ".join(row.listed_on)
+    return f"{entry['description'].strip()} Gian hàng trên sàn: {floors}. {DEMO_NOTICE}"
+
+
+def _load_seller(row: ListedSeller, entry: dict, tally: _Tally) -> Seller:
+    seller, created = Seller.objects.update_or_create(
+        slug=row.slug,
+        defaults={
+            "name": row.name,
+            "kind": row.kind,
+            "description": _seller_description(row, entry),
+            "status": Seller.Status.ACTIVE,
+        },
+    )
+    # Left alone: tax code, phone and e-mail (the reports give none, so the demo
+    # invents none) and is_verified, which is the operator's decision.
+    tally.add("sellers", created)
+    place = entry.get("address")
+    if place:
+        # Only where the seller's own name gives the place (Cà Ná): ward or
+        # commune and province, the district kept as the former one.
+        fields = {
+            "full_name": row.name,
+            "ward": place["ward"],
+            "province": PROVINCE,
+            "former_district": place.get("former_district", ""),
+        }
+        if seller.address_id:
+            Address.objects.filter(pk=seller.address_id).update(**fields)
+            tally.add("addresses", False)
+        else:
+            seller.address = Address.objects.create(**fields)
+            seller.save(update_fields=["address", "updated_at"])
+            tally.add("addresses", True)
+    return seller
+
+
+def _load_owner(seller: Seller, password_hash: str, tally: _Tally) -> User:
+    owner = _load_user(
+        owner_email(seller.slug),
+        password_hash,
+        tally,
+        role=User.Role.BUYER,
+        is_staff=False,
+        is_superuser=False,
+        first_name="Chủ cơ sở",
+        last_name="Demo",
+    )
+    _, created = SellerMembership.objects.update_or_create(
+        seller=seller, user=owner, defaults={"role": SellerMembership.Role.OWNER}
+    )
+    tally.add("memberships", created)
+    return owner
+
+
+def _product_attributes(row: ListedSeller, entry: dict) -> dict:
+    attributes = dict(entry["attributes"])
+    if entry["listed_as"]:
+        attributes["listed_on"] = list(row.listed_on)
+    attributes["demo"] = True
+    return attributes
+
+
+def _load_product(
+    seller: Seller, row: ListedSeller, entry: dict, categories: dict[str, Category], tally: _Tally
+) -> Product:
+    fields = {
+        "seller": seller,
+        "category": categories[entry["category"]],
+        "name": entry["name"],
+        "description": entry["description"],
+        "attributes": _product_attributes(row, entry),
+        "is_published": True,
+    }
+    product, created = Product.objects.update_or_create(
+        slug=demo_slug(entry["name"]),
+        defaults=fields,
+        create_defaults={**fields, "published_at": timezone.now()},
+    )
+    if product.published_at is None:
+        product.published_at = timezone.now()
+        product.save(update_fields=["published_at"])
+    tally.add("products", created)
+    _, created = ProductTranslation.objects.update_or_create(
+        product=product,
+        language_code=TRANSLATION_LANGUAGE,
+        defaults={"name": entry["en"]["name"], "description": entry["en"]["description"]},
+    )
+    tally.add("product_translations", created)
+    for position, variant_entry in enumerate(entry["variants"]):
+        variant, created = ProductVariant.objects.update_or_create(
+            sku=variant_entry["sku"],
+            defaults={
+                "product": product,
+                "name": variant_entry["name"],
+                "weight_grams": variant_entry["weight_grams"],
+                "price": variant_entry["price"],
+                "sort_order": position,
+            },
+        )
+        tally.add("variants", created)
+        stock, created = Stock.objects.get_or_create(
+            variant=variant, defaults={"quantity": variant_entry["stock"]}
+        )
+        # Units held for unpaid demo orders stay held: never drop below them.
+        wanted = max(variant_entry["stock"], stock.quantity_allocated)
+        if not created and stock.quantity != wanted:
+            stock.quantity = wanted
+            stock.save(update_fields=["quantity"])
+        tally.add("stocks", created)
+    return product
+
+
+def _review_time(issued_on: datetime.date) -> datetime.datetime:
+    # A fixed time rather than now(), so that loading again changes nothing.
+    return datetime.datetime.combine(
+        issued_on + datetime.timedelta(days=14), datetime.time(9, 0), tzinfo=VIETNAM
+    )
+
+
+def _load_certificate(
+    product: Product, entry: dict, owner: User, auditor: User, tally: _Tally
+) -> None:
+    certificate = entry.get("certificate")
+    if not certificate:
+        return
+    issued_on = datetime.date.fromisoformat(certificate["issued_on"])
+    expires_on = OcopCertificate.default_expiry(issued_on)
+    status = certificate["status"]
+    # The demo outlives its dates: a verified certificate past its 36 months is expired.
+    if status == OcopCertificate.Status.VERIFIED and expires_on < timezone.localdate():
+        status = OcopCertificate.Status.EXPIRED
+    reviewed = status != OcopCertificate.Status.PENDING
+    _, created = OcopCertificate.objects.update_or_create(
+        certificate_number=certificate["number"],
+        defaults={
+            "product": product,
+            "stars": certificate["stars"],
+            "issuing_decision": certificate["issuing_decision"],
+            "level": OcopCertificate.level_for(certificate["stars"]),
+            "product_group": certificate["product_group"],
+            "issued_on": issued_on,
+            "expires_on": expires_on,
+            "status": status,
+            "submitted_by": owner,
+            "reviewed_by": auditor if reviewed else None,
+            "reviewed_at": _review_time(issued_on) if reviewed else None,
+            "revocation_reason": "",
+        },
+    )
+    tally.add("certificates", created)
+
+
+# ---------------------------------------------------------------- reset
+
+
+def _delete_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
+    seller_slugs = [seller.slug for seller in sellers]
+    demo_sellers = Seller.objects.filter(slug__in=seller_slugs)
+    address_ids = [pk for pk in demo_sellers.values_list("address_id", flat=True) if pk]
+    products = Product.objects.filter(seller__in=demo_sellers)
+    product_ids = list(products.values_list("pk", flat=True))
+    try:
+        # Variants, stock, images, translations and certificates go with their product.
+        products.delete()
+        demo_sellers.delete()
+    except ProtectedError as error:
+        raise DemoDataError(
+            "Cannot reset the demo data: other rows (orders, say) still refer to demo "
+            f"products or sellers ({len(error.protected_objects)} of them)."
+        ) from error
+    Address.objects.filter(pk__in=address_ids).delete()
+    User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+    # Children before parents; a category another seller's product uses stays.
+    for node, _ in reversed(list(iter_categories(catalog["categories"]))):
+        category = Category.objects.filter(slug=demo_slug(node["name"])).first()
+        if category and not category.products.exists() and not category.children.exists():
+            category.delete()
+    # Deleted products must leave the search index too.
+    schedule_product_reindex(product_ids=product_ids)

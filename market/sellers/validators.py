@@ -1,0 +1,56 @@
+"""Vietnamese tax codes and phone numbers, checked and brought to one stored form.
+
+Each validator returns the normalised value or raises ``ValidationError`` with
+a code the GraphQL error enums know (``INVALID_TAX_CODE``, ``INVALID_PHONE``).
+
+Tax codes (mã số thuế) are stored in their printed form: ten digits for a
+head office (``0100109106``), ten digits, a dash and the three-digit branch
+number for a branch (``0100109106-001``). That is how invoices and the
+national business register show them, so operators can compare at a glance,
+and one form for every input keeps the database's uniqueness constraint
+meaningful (``0100109106001`` and ``0100109106-001`` are the same branch).
+"""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.vn import mst
+
+VIETNAM = "VN"
+
+
+def normalize_tax_code(value: str) -> str:
+    """``0100109106``, ``01.00.109.106`` or ``0100109106 - 001`` → printed form."""
+    try:
+        compact = mst.validate(value)
+    except stdnum_exceptions.ValidationError as exc:
+        raise ValidationError(
+            "%(value)s is not a valid Vietnamese tax code (10 digits, or 13 for a branch): "
+            "%(reason)s",
+            code="INVALID_TAX_CODE",
+            params={"value": value, "reason": exc.message},
+        ) from None
+    return mst.format(compact)
+
+
+def normalize_phone(value: str) -> str:
+    """A Vietnamese mobile or landline number in any usual writing → E.164.
+
+    Only Vietnamese numbers are accepted: sellers are registered businesses
+    of the province and delivery partners call them from Vietnam.
+    """
+    try:
+        number = phonenumbers.parse(value, VIETNAM)
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or phonenumbers.region_code_for_number(number) != VIETNAM
+        or not phonenumbers.is_valid_number(number)
+    ):
+        raise ValidationError(
+            "%(value)s is not a valid Vietnamese phone number.",
+            code="INVALID_PHONE",
+            params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,320 @@
+"""The one interface of every search backend, and what both backends share.
+
+``search`` takes buyer input as is; everything that could make the engine
+fail (length, punctuation, malformed filters, bad cursors) is checked here and
+turned into an empty result or a ``SearchError`` with a code.
+"""
+
+import base64
+import binascii
+import json
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html import escape
+
+from market.core.errors import DomainError
+from search.analysis import fold
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_TERMS = 12
+MAX_PAGE_SIZE = 100
+MAX_SUGGESTIONS = 20
+MAX_FILTER_VALUES = 100
+
+# Lowest variant price, in whole VND; each range is [low, high).
+PRICE_RANGES: dict[str, tuple[int | None, int | None]] = {
+    "under_50k": (None, 50_000),
+    "50k_100k": (50_000, 100_000),
+    "100k_200k": (100_000, 200_000),
+    "200k_500k": (200_000, 500_000),
+    "over_500k": (500_000, None),
+}
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+SELLER_KINDS = ("cooperative", "enterprise", "household", "establishment")
+OCOP_STAR_VALUES = (0, 3, 4, 5)
+FACETS = ("category", "seller", "seller_kind", "ocop_stars", "price_range", "in_stock")
+
+_WORD = re.compile(r"\w+")
+_TRAILING_WORD = re.compile(r"\w+$")
+
+
+class SearchError(DomainError):
+    """Bad search input; ``code`` is one of INVALID_FILTER, INVALID_SORT,
+    INVALID_CURSOR, INVALID_PAGINATION, UNAVAILABLE."""
+
+    code = "INVALID_SEARCH"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    category_ids: tuple[int, ...] = ()
+    seller_ids: tuple[int, ...] = ()
+    seller_kinds: tuple[str, ...] = ()
+    ocop_stars: tuple[int, ...] = ()
+    price_ranges: tuple[str, ...] = ()
+    in_stock: bool | None = None
+
+    @classmethod
+    def parse(cls, data: "SearchFilters | Mapping | None") -> "SearchFilters":
+        if data is None:
+            return cls()
+        if isinstance(data, SearchFilters):
+            return data
+        if not isinstance(data, Mapping):
+            raise SearchError("Filters must be an object.", code="INVALID_FILTER", field="filters")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise SearchError(
+                f"Unknown filter {sorted(unknown)[0]!r}.", code="INVALID_FILTER", field="filters"
+            )
+        in_stock = data.get("in_stock")
+        if in_stock is not None and not isinstance(in_stock, bool):
+            raise SearchError(
+                "in_stock must be true or false.", code="INVALID_FILTER", field="in_stock"
+            )
+        return cls(
+            category_ids=_ids(data.get("category_ids"), "category_ids"),
+            seller_ids=_ids(data.get("seller_ids"), "seller_ids"),
+            seller_kinds=_choices(data.get("seller_kinds"), "seller_kinds", SELLER_KINDS),
+            ocop_stars=_choices(data.get("ocop_stars"), "ocop_stars", OCOP_STAR_VALUES),
+            price_ranges=_choices(data.get("price_ranges"), "price_ranges", tuple(PRICE_RANGES)),
+            in_stock=in_stock,
+        )
+
+    def without(self, facet: str) -> "SearchFilters":
+        """These filters minus the one that a facet counts over."""
+        cleared = {
+            "category": {"category_ids": ()},
+            "seller": {"seller_ids": ()},
+            "seller_kind": {"seller_kinds": ()},
+            "ocop_stars": {"ocop_stars": ()},
+            "price_range": {"price_ranges": ()},
+            "in_stock": {"in_stock": None},
+        }[facet]
+        return SearchFilters(**{**self.__dict__, **cleared})
+
+
+def _values(raw, name: str) -> list:
+    if raw is None:
+        return []
+    if isinstance(raw, str | bytes) or not isinstance(raw, list | tuple | set | frozenset):
+        raise SearchError(f"{name} must be a list.", code="INVALID_FILTER", field=name)
+    if len(raw) > MAX_FILTER_VALUES:
+        raise SearchError(f"Too many values in {name}.", code="INVALID_FILTER", field=name)
+    return list(raw)
+
+
+def _ids(raw, name: str) -> tuple[int, ...]:
+    values = _values(raw, name)
+    # bool is an int in Python; True is not an id.
+    if any(not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**63 for v in values):
+        raise SearchError(f"{name} must hold positive integers.", code="INVALID_FILTER", field=name)
+    return tuple(sorted(set(values)))
+
+
+def _choices(raw, name: str, allowed: tuple) -> tuple:
+    values = _values(raw, name)
+    for value in values:
+        if isinstance(value, bool) or value not in allowed:
+            raise SearchError(
+                f"Unknown value {value!r} in {name}.", code="INVALID_FILTER", field=name
+            )
+    return tuple(sorted(set(values), key=allowed.index))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    words: tuple[str, ...]
+    terms: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms
+
+
+def parse_query(query: str | None) -> ParsedQuery:
+    """Normalise buyer input: NFC, bounded length, words only.
+
+    Only words reach the engine (as ``match`` queries, never query_string
+    syntax), so punctuation or operators in the input are inert.
+    """
+    if query is None:
+        query = ""
+    if not isinstance(query, str):
+        raise SearchError("The query must be text.", code="INVALID_QUERY", field="query")
+    text = unicodedata.normalize("NFC", query[: MAX_QUERY_LENGTH * 4])
+    if len(text) > MAX_QUERY_LENGTH:
+        # A word cut in half by the limit would have to match too: drop it.
+        cut_mid_word = text[MAX_QUERY_LENGTH].isalnum()
+        text = text[:MAX_QUERY_LENGTH]
+        if cut_mid_word:
+            text = _TRAILING_WORD.sub("", text)
+    words = tuple(word.lower() for word in _WORD.findall(text) if word.strip("_"))
+    words = tuple(dict.fromkeys(words))[:MAX_QUERY_TERMS]
+    terms = tuple(dict.fromkeys(fold(word) for word in words))
+    return ParsedQuery(text=" ".join(words), words=words, terms=terms)
+
+
+def check_page(first: int | None) -> int:
+    if first is None:
+        return 20
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE_SIZE:
+        raise SearchError(
+            f"first must be between 1 and {MAX_PAGE_SIZE}.",
+            code="INVALID_PAGINATION",
+            field="first",
+        )
+    return first
+
+
+def check_sort(sort: str | None) -> str:
+    sort = sort or "relevance"
+    if sort not in SORTS:
+        raise SearchError(f"Unknown sort {sort!r}.", code="INVALID_SORT", field="sort")
+    return sort
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, length: int) -> list | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+        raise SearchError("Invalid cursor.", code="INVALID_CURSOR", field="after") from None
+    if (
+        not isinstance(values, list)
+        or len(values) != length
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    ):
+        raise SearchError("Invalid cursor for this sort.", code="INVALID_CURSOR", field="after")
+    return values
+
+
+def fuzzy_distance(term: str) -> int:
+    """Edits allowed for a term, as Elasticsearch's ``fuzziness: AUTO`` (3 and 6)."""
+    if len(term) < 3:
+        return 0
+    return 1 if len(term) < 6 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition is one edit), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def highlight(name: str, terms: tuple[str, ...]) -> str:
+    """``name`` HTML-escaped, with the words that match a query term in ``<em>``.
+
+    Done in Python for both backends because matches happen on folded text:
+    Elasticsearch's highlighter could only mark the folded copy, not the name
+    as written.
+    """
+    pieces: list[str] = []
+    position = 0
+    for match in _WORD.finditer(name):
+        word = fold(match.group())
+        hit = any(
+            word == term
+            or (
+                fuzzy_distance(term)
+                and edit_distance(word, term, fuzzy_distance(term)) <= fuzzy_distance(term)
+            )
+            for term in terms
+        )
+        if hit:
+            pieces.append(escape(name[position : match.start()]))
+            pieces.append(f"<em>{escape(match.group())}</em>")
+            position = match.end()
+    pieces.append(escape(name[position:]))
+    return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    product_id: int
+    highlighted_name: str
+    cursor: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: int | str | bool
+    count: int
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit] = field(default_factory=list)
+    total_count: int = 0
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    has_next_page: bool = False
+
+    @property
+    def ids(self) -> list[int]:
+        return [hit.product_id for hit in self.hits]
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.hits[-1].cursor if self.hits else None
+
+
+def empty_facets() -> dict[str, list[FacetValue]]:
+    return {name: [] for name in FACETS}
+
+
+class SearchBackend(ABC):
+    @abstractmethod
+    def search(
+        self,
+        *,
+        query: str | None,
+        filters: SearchFilters | Mapping | None = None,
+        sort: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SearchResult:
+        """One page of live products matching ``query`` and ``filters``, with facets."""
+
+    @abstractmethod
+    def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:
+        """Product names completing ``prefix``, best first."""
+
+
+def check_suggest(prefix: str | None, first: int) -> tuple[str, int]:
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_SUGGESTIONS:
+        raise SearchError(
+            f"first must be between 1 and {MAX_SUGGESTIONS}.",
+            code="INVALID_PAGINATION",
+            field="first",
+        )
+    if prefix is None:
+        return "", first
+    if not isinstance(prefix, str):
+        raise SearchError("The prefix must be text.", code="INVALID_QUERY", field="prefix")
+    text = unicodedata.normalize("NFC", prefix[:400])[:100]
+    return " ".join(_WORD.findall(text)).lower(), first

@@ -1,0 +1,302 @@
+"""The Elasticsearch backend.
+
+Scoring, per query word (every word must match somewhere): the best of the
+name, the category path, the seller, the English name and the description, in
+that order of weight; inside each field the word as typed counts twice its
+folded form (``folded_match``), and a fuzzy match on the folded name (one
+edit for 3 to 5 letters, two from 6, as ``fuzziness: AUTO``) counts least, so
+"nuoc nam" still finds "nước mắm" without outranking exact matches. Verified
+OCOP stars multiply the score gently.
+
+Facets count with every filter except their own: the filters go to
+``post_filter`` and each facet aggregation sits under a filter of the others.
+"""
+
+import logging
+from collections.abc import Mapping
+
+from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch_dsl import Q, Search
+
+from search.analysis import fold, folded_match
+from search.backends.base import (
+    FACETS,
+    PRICE_RANGES,
+    FacetValue,
+    ParsedQuery,
+    SearchBackend,
+    SearchError,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
+    check_page,
+    check_sort,
+    check_suggest,
+    decode_cursor,
+    empty_facets,
+    encode_cursor,
+    fuzzy_distance,
+    highlight,
+    parse_query,
+)
+from search.client import get_client
+from search.indexing import alias_name
+
+logger = logging.getLogger(__name__)
+
+FIELD_WEIGHTS = (
+    ("name", 8.0),
+    ("category_names", 4.0),
+    ("seller_name", 2.0),
+    ("description", 1.0),
+)
+FUZZY_NAME_WEIGHT = 1.0
+ENGLISH_NAME_WEIGHT = 3.0
+PHRASE_IN_NAME_WEIGHT = 4.0
+OCOP_WEIGHTS = {3: 1.1, 4: 1.15, 5: 1.2}
+FACET_SIZE = 200
+
+SORT_CLAUSES = {
+    "relevance": [{"_score": "desc"}, {"product_id": "desc"}],
+    "price_asc": [{"price_min": "asc"}, {"product_id": "asc"}],
+    "price_desc": [{"price_min": "desc"}, {"product_id": "desc"}],
+    "newest": [{"published_at": "desc"}, {"product_id": "desc"}],
+}
+
+
+def word_clause(word: str) -> Q:
+    term = fold(word)
+    alternatives = [folded_match(field, word, boost=weight) for field, weight in FIELD_WEIGHTS]
+    alternatives.append(Q("match", name_en={"query": word, "boost": ENGLISH_NAME_WEIGHT}))
+    distance = fuzzy_distance(term)
+    if distance:
+        alternatives.append(
+            Q(
+                "match",
+                name_folded={
+                    "query": term,
+                    "fuzziness": distance,
+                    "prefix_length": 0,
+                    "boost": FUZZY_NAME_WEIGHT,
+                },
+            )
+        )
+    # dis_max: a word counts for its best field, so a description repeating it
+    # cannot outweigh the name.
+    return Q("dis_max", queries=alternatives, tie_breaker=0.2)
+
+
+def text_query(parsed: ParsedQuery) -> Q:
+    scored = Q(
+        "bool",
+        must=[word_clause(word) for word in parsed.words],
+        should=[Q("match_phrase", name={"query": parsed.text, "boost": PHRASE_IN_NAME_WEIGHT})],
+    )
+    functions = [
+        {"filter": Q("term", ocop_stars=stars).to_dict(), "weight": weight}
+        for stars, weight in OCOP_WEIGHTS.items()
+    ]
+    return Q(
+        "function_score",
+        query=scored,
+        functions=functions,
+        score_mode="max",
+        boost_mode="multiply",
+    )
+
+
+def filter_clauses(filters: SearchFilters) -> list[Q]:
+    clauses = [Q("term", is_published=True)]
+    if filters.category_ids:
+        clauses.append(Q("terms", category_ids=list(filters.category_ids)))
+    if filters.seller_ids:
+        clauses.append(Q("terms", seller_id=list(filters.seller_ids)))
+    if filters.seller_kinds:
+        clauses.append(Q("terms", seller_kind=list(filters.seller_kinds)))
+    if filters.ocop_stars:
+        clauses.append(Q("terms", ocop_stars=list(filters.ocop_stars)))
+    if filters.price_ranges:
+        clauses.append(
+            Q(
+                "bool",
+                should=[price_range_query(key) for key in filters.price_ranges],
+                minimum_should_match=1,
+            )
+        )
+    if filters.in_stock is not None:
+        clauses.append(Q("term", in_stock=filters.in_stock))
+    return clauses
+
+
+def price_range_query(key: str) -> Q:
+    low, high = PRICE_RANGES[key]
+    bounds = {}
+    if low is not None:
+        bounds["gte"] = low
+    if high is not None:
+        bounds["lt"] = high
+    return Q("range", price_min=bounds)
+
+
+def facet_aggregation(name: str) -> dict:
+    if name == "price_range":
+        ranges = []
+        for key, (low, high) in PRICE_RANGES.items():
+            bucket = {"key": key}
+            if low is not None:
+                bucket["from"] = low
+            if high is not None:
+                bucket["to"] = high
+            ranges.append(bucket)
+        return {"range": {"field": "price_min", "ranges": ranges}}
+    field = {
+        "category": "category_id",
+        "seller": "seller_id",
+        "seller_kind": "seller_kind",
+        "ocop_stars": "ocop_stars",
+        "in_stock": "in_stock",
+    }[name]
+    return {"terms": {"field": field, "size": FACET_SIZE}}
+
+
+def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
+    buckets = aggregation["values"]["buckets"]
+    if name == "price_range":
+        return [FacetValue(value=bucket["key"], count=bucket["doc_count"]) for bucket in buckets]
+    values = []
+    for bucket in buckets:
+        if not bucket["doc_count"]:
+            continue
+        if name == "in_stock":
+            value = bool(bucket["key"])
+        elif name == "seller_kind":
+            value = str(bucket["key"])
+        else:
+            value = int(bucket["key"])
+        values.append(FacetValue(value=value, count=bucket["doc_count"]))
+    return values
+
+
+class ElasticsearchBackend(SearchBackend):
+    def search(
+        self,
+        *,
+        query: str | None,
+        filters: SearchFilters | Mapping | None = None,
+        sort: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SearchResult:
+        parsed = parse_query(query)
+        filters = SearchFilters.parse(filters)
+        sort = check_sort(sort)
+        first = check_page(first)
+        after_values = decode_cursor(after, 2)
+        if parsed.is_empty:
+            return SearchResult(facets=empty_facets())
+
+        body = self._body(parsed, filters, sort, first, after_values)
+        response = self._execute(body)
+        if response is None:
+            return SearchResult(facets=empty_facets())
+
+        raw_hits = response["hits"]["hits"]
+        page = raw_hits[:first]
+        hits = [
+            SearchHit(
+                product_id=int(hit["_id"]),
+                highlighted_name=highlight(hit["_source"]["name"], parsed.terms),
+                cursor=encode_cursor(hit["sort"]),
+                score=hit.get("_score"),
+            )
+            for hit in page
+        ]
+        aggregations = response.get("aggregations", {})
+        facets = {name: read_facet(name, aggregations[name]) for name in FACETS}
+        return SearchResult(
+            hits=hits,
+            total_count=response["hits"]["total"]["value"],
+            facets=facets,
+            has_next_page=len(raw_hits) > first,
+        )
+
+    def _body(self, parsed, filters, sort, first, after_values) -> dict:
+        search = (
+            Search()
+            .query(text_query(parsed))
+            .extra(
+                size=first + 1,
+                track_total_hits=True,
+                sort=SORT_CLAUSES[sort],
+                _source=["name"],
+            )
+        )
+        search = search.post_filter(Q("bool", filter=filter_clauses(filters)))
+        body = search.to_dict()
+        if after_values is not None:
+            body["search_after"] = after_values
+        body["aggs"] = {
+            name: {
+                "filter": Q("bool", filter=filter_clauses(filters.without(name))).to_dict(),
+                "aggs": {"values": facet_aggregation(name)},
+            }
+            for name in FACETS
+        }
+        return body
+
+    def _execute(self, body: dict) -> dict | None:
+        client = get_client()
+        # One retry: a search that started on an index dropped by a rebuild's
+        # last step finds the new index through the alias the second time.
+        for attempt in (1, 2):
+            try:
+                return client.search(index=alias_name(), body=body).body
+            except NotFoundError:
+                if attempt == 2:
+                    # No index yet (nothing was ever indexed): nothing to find.
+                    return None
+            except ApiError as error:
+                if error.status_code == 400:
+                    logger.warning("search request refused by Elasticsearch: %s", error)
+                    raise SearchError(
+                        "The search could not be run.", code="INVALID_QUERY", field="query"
+                    ) from error
+                raise SearchError(
+                    "Search is unavailable.", code="UNAVAILABLE", field=None
+                ) from error
+            except TransportError as error:
+                raise SearchError(
+                    "Search is unavailable.", code="UNAVAILABLE", field=None
+                ) from error
+        return None
+
+    def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:
+        text, first = check_suggest(prefix, first)
+        if not text:
+            return []
+        body = {
+            "_source": ["name"],
+            "suggest": {
+                "names": {
+                    "prefix": text,
+                    # Several inputs of one product can match; ask for more
+                    # options than names wanted, then keep one per product.
+                    "completion": {"field": "suggest", "size": first * 4, "skip_duplicates": True},
+                }
+            },
+        }
+        response = self._execute(body)
+        if response is None:
+            return []
+        names: list[str] = []
+        seen_products: set[str] = set()
+        for option in response["suggest"]["names"][0]["options"]:
+            if option["_id"] in seen_products:
+                continue
+            seen_products.add(option["_id"])
+            name = option["_source"]["name"]
+            if name not in names:
+                names.append(name)
+            if len(names) == first:
+                break
+        return names

@@ -1,0 +1,146 @@
+"""``search`` and ``searchSuggest``: the same API whichever backend answers."""
+
+import graphene
+from graphql import GraphQLError
+
+from catalog.models import Category as CategoryModel
+from catalog.selectors import visible_products
+from market.core.errors import NotFound
+from market.core.graphql.mutations import decode_id
+from market.sellers.models import Seller as SellerModel
+from search.backends import SearchError, get_backend
+from search.graphql.types import (
+    CategoryFacet,
+    InStockFacet,
+    OcopStarsFacet,
+    PriceRangeFacet,
+    SearchFacets,
+    SearchFilterInput,
+    SearchProductEdge,
+    SearchResults,
+    SearchSortEnum,
+    SellerFacet,
+    SellerKindFacet,
+)
+
+
+class SearchInputError(GraphQLError):
+    def __init__(self, message: str, code: str, field: str | None = None):
+        super().__init__(message, extensions={"code": code, "field": field})
+
+
+def _filters_from_input(data) -> dict:
+    if not data:
+        return {}
+    filters = {}
+    try:
+        if data.get("categories") is not None:
+            filters["category_ids"] = [
+                decode_id(value, "Category", field="categories") for value in data["categories"]
+            ]
+        if data.get("sellers") is not None:
+            filters["seller_ids"] = [
+                decode_id(value, "Seller", field="sellers") for value in data["sellers"]
+            ]
+    except NotFound as exc:
+        raise SearchInputError(exc.message, "INVALID_FILTER", exc.field) from None
+    if data.get("seller_kinds") is not None:
+        filters["seller_kinds"] = [getattr(kind, "value", kind) for kind in data["seller_kinds"]]
+    if data.get("ocop_stars") is not None:
+        filters["ocop_stars"] = list(data["ocop_stars"])
+    if data.get("price_ranges") is not None:
+        filters["price_ranges"] = [getattr(r, "value", r) for r in data["price_ranges"]]
+    if data.get("in_stock") is not None:
+        filters["in_stock"] = data["in_stock"]
+    return filters
+
+
+def _facets(raw: dict) -> SearchFacets:
+    category_ids = [int(f.value) for f in raw.get("category", [])]
+    seller_ids = [int(f.value) for f in raw.get("seller", [])]
+    categories = CategoryModel.objects.in_bulk(category_ids)
+    sellers = SellerModel.objects.in_bulk(seller_ids)
+    return SearchFacets(
+        categories=[
+            CategoryFacet(category=categories[int(f.value)], count=f.count)
+            for f in raw.get("category", [])
+            if int(f.value) in categories
+        ],
+        sellers=[
+            SellerFacet(seller=sellers[int(f.value)], count=f.count)
+            for f in raw.get("seller", [])
+            if int(f.value) in sellers
+        ],
+        seller_kinds=[
+            SellerKindFacet(kind=f.value, count=f.count) for f in raw.get("seller_kind", [])
+        ],
+        ocop_stars=[
+            OcopStarsFacet(stars=f.value, count=f.count) for f in raw.get("ocop_stars", [])
+        ],
+        price_ranges=[
+            PriceRangeFacet(range=f.value, count=f.count) for f in raw.get("price_range", [])
+        ],
+        in_stock=[InStockFacet(in_stock=f.value, count=f.count) for f in raw.get("in_stock", [])],
+    )
+
+
+class SearchQueries(graphene.ObjectType):
+    search = graphene.Field(
+        SearchResults,
+        required=True,
+        query=graphene.String(required=True),
+        filter=SearchFilterInput(),
+        sort_by=SearchSortEnum(default_value=SearchSortEnum.RELEVANCE.value),
+        first=graphene.Int(default_value=20, description="At most 100."),
+        after=graphene.String(),
+        description="Published products ranked by relevance, with facets.",
+    )
+    search_suggest = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        prefix=graphene.String(required=True),
+        first=graphene.Int(default_value=8, description="At most 20."),
+        description="Product names that complete what a buyer is typing.",
+    )
+
+    @staticmethod
+    def resolve_search(_root, info, query, filter=None, sort_by=None, first=20, after=None):
+        try:
+            result = get_backend().search(
+                query=query,
+                filters=_filters_from_input(filter),
+                sort=getattr(sort_by, "value", sort_by),
+                first=first,
+                after=after,
+            )
+        except SearchError as exc:
+            raise SearchInputError(exc.message, exc.code, exc.field) from None
+        # The index may lag a moment behind an unpublish: the database has the last word.
+        products = visible_products(info.context.user).in_bulk(result.ids)
+        edges = [
+            SearchProductEdge(
+                node=products[hit.product_id],
+                cursor=hit.cursor,
+                highlighted_name=hit.highlighted_name,
+            )
+            for hit in result.hits
+            if hit.product_id in products
+        ]
+        return SearchResults(
+            total_count=result.total_count,
+            edges=edges,
+            page_info=graphene.relay.PageInfo(
+                has_next_page=result.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=result.hits[0].cursor if result.hits else None,
+                end_cursor=result.end_cursor,
+            ),
+            facets=_facets(result.facets),
+        )
+
+    @staticmethod
+    def resolve_search_suggest(_root, _info, prefix, first=8):
+        try:
+            return get_backend().suggest(prefix=prefix, first=first)
+        except SearchError as exc:
+            raise SearchInputError(exc.message, exc.code, exc.field) from None

@@ -1,0 +1,227 @@
+"""Documents, rebuilds behind the alias, and the outbox under outages."""
+
+import io
+import json
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from catalog.models import Product
+from market.sellers.models import Seller
+from search import indexing, services
+from search.backends.elastic import ElasticsearchBackend
+from search.client import get_client
+from search.documents import build_document
+from search.models import ProductSearchText, SearchOutbox
+from search.selectors import category_paths, live_products, with_search_facts
+from tests.factories import ProductFactory, StockFactory, VariantFactory
+from tests.search.conftest import deliver_and_refresh, reset_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def _document(product_id: int) -> dict:
+    return get_client().get(index=indexing.alias_name(), id=product_id)["_source"]
+
+
+def test_document_holds_the_product_facts(catalogue):
+    source = _document(catalogue.fish_sauce_ca_na.pk)
+
+    assert source["name"] == "Nước mắm nhĩ Cà Ná"
+    assert source["name_folded"] == "nuoc mam nhi ca na"
+    assert source["category_ids"] == [
+        catalogue.categories.specialties.pk,
+        catalogue.categories.fish_sauce.pk,
+    ]
+    assert source["category_names_folded"] == "dac san ninh thuan nuoc cham"
+    assert source["seller_kind"] == "cooperative"
+    assert (source["province"], source["ward"]) == ("Khánh Hòa", "Xã Cà Ná")
+    assert (source["ocop_stars"], source["price_min"], source["in_stock"]) == (4, 120_000, True)
+    assert source["traceability_verified"] is False
+    assert "nuoc mam nhi ca na" in source["suggest"]["input"]
+
+
+def test_stars_need_a_verified_unexpired_certificate(catalogue):
+    assert _document(catalogue.honey.pk)["ocop_stars"] == 0  # expired
+    assert _document(catalogue.grapes.pk)["ocop_stars"] == 0  # pending
+    assert _document(catalogue.garlic.pk)["ocop_stars"] == 5
+
+
+def test_price_range_and_stock_of_several_variants(catalogue):
+    product = catalogue.grapes
+    StockFactory(variant=VariantFactory(product=product, price=90_000), quantity=0)
+    deliver_and_refresh([product.pk])
+
+    source = _document(product.pk)
+    assert (source["price_min"], source["price_max"]) == (90_000, 160_000)
+
+
+def test_building_documents_costs_the_same_queries_for_more_products(
+    catalogue, django_assert_num_queries
+):
+    def build_all():
+        paths = category_paths()
+        return [build_document(p, paths) for p in with_search_facts(live_products())]
+
+    with django_assert_num_queries(2):
+        few = build_all()
+    for index in range(10):
+        product = ProductFactory(name=f"Gạo Phước Dân {index}")
+        StockFactory(variant=VariantFactory(product=product))
+    with django_assert_num_queries(2):
+        many = build_all()
+    assert len(many) == len(few) + 10
+
+
+def test_rebuild_swaps_the_alias_and_drops_the_old_index(catalogue):
+    before = indexing.aliased_indices()
+
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", stdout=out)
+
+    after = indexing.aliased_indices()
+    assert len(after) == 1
+    assert after != before
+    assert not get_client().indices.exists(index=before[0])
+    assert get_client().count(index=indexing.alias_name())["count"] == len(catalogue.live)
+    assert "Indexed 8 products" in out.getvalue()
+
+    status = io.StringIO()
+    call_command("search_index", "--status", stdout=status)
+    state = json.loads(status.getvalue())
+    assert state["indices"] == [{"index": after[0], "documents": 8, "aliased": True}]
+    assert state["outbox_pending"] == 0
+
+
+def test_searches_keep_working_during_rebuilds(catalogue):
+    backend = ElasticsearchBackend()
+    failures: list[BaseException] = []
+    wrong: list[list[int]] = []
+    stop = threading.Event()
+    expected = {catalogue.fish_sauce_ca_na.pk, catalogue.fish_sauce_anchovy.pk}
+
+    def search_continuously():
+        while not stop.is_set():
+            try:
+                ids = backend.search(query="nuoc mam").ids
+            except BaseException as error:
+                failures.append(error)
+                return
+            if set(ids) != expected:
+                wrong.append(ids)
+
+    searcher = threading.Thread(target=search_continuously)
+    searcher.start()
+    try:
+        for _ in range(3):
+            indexing.rebuild()
+    finally:
+        stop.set()
+        searcher.join(timeout=30)
+
+    assert failures == []
+    assert wrong == []
+
+
+def test_rebuild_creates_the_alias_on_a_fresh_cluster(db):
+    product = ProductFactory(name="Rượu nho Ninh Thuận")
+    StockFactory(variant=VariantFactory(product=product))
+
+    report = indexing.rebuild()
+
+    assert report.indexed == 1
+    assert indexing.aliased_indices() == [report.index]
+
+
+def test_reindex_request_commits_while_elasticsearch_is_down_and_is_delivered_later(
+    catalogue, settings, closed_port, django_capture_on_commit_callbacks
+):
+    real_url = settings.ELASTICSEARCH_URL
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{closed_port}"
+    reset_connection()
+    product = catalogue.shallots
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(name="Hành tím Vĩnh Hải loại một")
+        services.schedule_product_reindex(product_ids=[product.pk])
+
+    assert Product.objects.get(pk=product.pk).name == "Hành tím Vĩnh Hải loại một"
+    row = SearchOutbox.objects.get(product_id=product.pk)
+    assert row.attempts == 1
+    assert row.last_error
+
+    settings.ELASTICSEARCH_URL = real_url
+    reset_connection()
+    from search.tasks import deliver_outbox
+
+    deliver_outbox.delay()
+    get_client().indices.refresh(index=indexing.alias_name())
+
+    assert not SearchOutbox.objects.exists()
+    assert _document(product.pk)["name"] == "Hành tím Vĩnh Hải loại một"
+
+
+def test_a_broker_failure_after_commit_is_swallowed(catalogue, settings, caplog, monkeypatch):
+    from search.tasks import deliver_outbox
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("Redis is down")
+
+    monkeypatch.setattr(deliver_outbox, "apply_async", refuse)
+    services.enqueue_delivery()
+
+    assert "could not queue search delivery" in caplog.text
+
+
+def test_unpublished_deleted_and_suspended_products_leave_the_index(catalogue):
+    Product.objects.filter(pk=catalogue.grapes.pk).update(is_published=False)
+    Seller.objects.filter(pk=catalogue.sellers.phan_rang.pk).update(status="suspended")
+    phan_rang_products = services.product_ids_for_seller(catalogue.sellers.phan_rang.pk)
+    deleted_id = catalogue.rice_paper.pk
+    catalogue.rice_paper.delete()
+
+    deliver_and_refresh([catalogue.grapes.pk, deleted_id, *phan_rang_products])
+    # Delivering again, with documents already gone, is fine.
+    deliver_and_refresh([catalogue.grapes.pk, deleted_id])
+
+    client = get_client()
+    for product_id in [catalogue.grapes.pk, deleted_id, *phan_rang_products]:
+        assert not client.exists(index=indexing.alias_name(), id=product_id)
+        assert not ProductSearchText.objects.filter(product_id=product_id).exists()
+    assert not SearchOutbox.objects.exists()
+
+
+def test_helpers_list_the_products_a_change_touches(catalogue):
+    category_ids = services.product_ids_for_category(catalogue.categories.specialties.pk)
+    variant = catalogue.garlic.variants.get()
+
+    # The parent category's products and its child "Nước chấm"'s.
+    assert {catalogue.fish_sauce_ca_na.pk, catalogue.rice_paper.pk} <= set(category_ids)
+    assert catalogue.unpublished.pk in category_ids
+    assert services.product_ids_for_variant(variant.pk) == [catalogue.garlic.pk]
+    assert catalogue.grapes.pk in services.product_ids_for_seller(catalogue.sellers.ca_na.pk)
+
+
+def test_renaming_a_parent_category_reaches_its_descendants(catalogue):
+    parent = catalogue.categories.specialties
+    parent.name = "Quà biếu Ninh Thuận"
+    parent.save()
+
+    deliver_and_refresh(services.product_ids_for_category(parent.pk))
+
+    assert "qua bieu" in _document(catalogue.fish_sauce_ca_na.pk)["category_names_folded"]
+    assert catalogue.fish_sauce_ca_na.pk in ElasticsearchBackend().search(query="qua bieu").ids
+
+
+def test_the_outbox_is_written_in_the_callers_transaction(catalogue):
+    def failing_change():
+        with transaction.atomic():
+            services.schedule_product_reindex(product_ids=[catalogue.garlic.pk])
+            raise RuntimeError("the catalog change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+
+    assert not SearchOutbox.objects.exists()

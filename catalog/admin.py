@@ -74,6 +74,11 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     inlines = (CategoryTranslationInline,)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Products carry their category path in the search index.
+        services.category_changed(category_id=form.instance.pk)
+
 
 # ---------------------------------------------------------------- products
 

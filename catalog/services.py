@@ -153,6 +153,12 @@ def _variant_for_staff(user, variant_id, *, field: str, lock: bool = False) -> P
     return variant
 
 
+@transaction.atomic
+def category_changed(*, category_id: int) -> None:
+    """A category was renamed or moved: its products' category paths are stale."""
+    _reindex(*search_services.product_ids_for_category(category_id))
+
+
 def _reindex(*product_ids: int) -> None:
     search_services.schedule_product_reindex(product_ids=product_ids)
 

@@ -144,4 +144,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.expire_ocop_certificates",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Delivers search-index changes that could not be delivered when they were made.
+    "search-deliver-outbox": {"task": "search.tasks.deliver_outbox", "schedule": 60.0},
 }

@@ -16,6 +16,7 @@ from market.accounts.services import normalize_email
 from market.core.errors import DomainError, invalid
 from market.sellers.models import Seller, SellerMembership
 from market.sellers.validators import normalize_phone, normalize_tax_code
+from search import services as search_services
 from search.analysis import fold
 
 SLUG_MAX_LENGTH = 240  # leaves room for a "-<n>" suffix within the column's 255
@@ -65,6 +66,10 @@ def update_seller(*, seller: Seller, address: dict | None = None, **changes) -> 
         setattr(seller, field, value.strip() if field == "name" else value)
     _apply_profile(seller, contact=contact, address=address)
     _save_checking_tax_code(seller)
+    # The search index carries the seller's name, kind, place and status.
+    search_services.schedule_product_reindex(
+        product_ids=search_services.product_ids_for_seller(seller.pk)
+    )
     return seller
 
 

@@ -418,12 +418,14 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
     @staticmethod
     def resolve_attributes(root: models.Product, _info):
         facts = root.attributes if isinstance(root.attributes, dict) else {}
+        # Sorted by name: PostgreSQL's jsonb keeps no key order, SQLite's JSON does,
+        # and a storefront must see the same order on either.
         return [
             ProductAttribute(
                 name=str(name),
                 value=value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
             )
-            for name, value in facts.items()
+            for name, value in sorted(facts.items())
         ]
 
     @staticmethod

@@ -1,0 +1,33 @@
+"""The example queries in the README give the answers printed there."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from market.demo.loader import load_demo
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+EXAMPLE = re.compile(r"```graphql\n(?P<query>.*?)\n```.*?```json\n(?P<answer>.*?)\n```", re.S)
+
+
+def examples() -> list[tuple[str, dict]]:
+    section = README.read_text(encoding="utf-8").split("## Example queries", 1)[1]
+    return [(m["query"], json.loads(m["answer"])) for m in EXAMPLE.finditer(section)]
+
+
+def test_the_readme_has_three_examples():
+    assert len(examples()) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "answer"), examples(), ids=["list", "product", "seller"])
+def test_readme_example_answers_as_printed(graphql, query, answer, settings):
+    settings.ELASTICSEARCH_URL = None  # the demo's embedded default
+    load_demo()
+
+    status, body = graphql(query)
+
+    assert status == 200
+    assert body == answer

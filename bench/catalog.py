@@ -113,7 +113,7 @@ GENERATED_BATCH = 2000
 
 
 class BenchError(Exception):
-    pass
+    """The benchmark could not set up or reach its server."""
 
 
 def parse_args(argv=None) -> argparse.Namespace:

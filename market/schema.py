@@ -25,7 +25,7 @@ class Query(
 
 
 class Mutation(AccountMutations, SellerMutations, CatalogMutations, graphene.ObjectType):
-    pass
+    """Every write the API offers; each app contributes its own."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -366,7 +366,9 @@ def _seller_type():
 
 
 class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
-    attributes = graphene.List(graphene.NonNull(ProductAttribute), required=True)
+    attributes = graphene.List(
+        graphene.NonNull(ProductAttribute), required=True, description="Sorted by name."
+    )
     seller = graphene.Field(_seller_type, required=True)
     category = graphene.Field(Category, required=True)
     variants = graphene.List(graphene.NonNull(ProductVariant), required=True)

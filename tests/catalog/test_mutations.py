@@ -173,9 +173,10 @@ def test_staff_create_a_product_with_a_folded_slug(graphql, auth_headers, roles,
     assert product["seller"]["id"] == gid("Seller", roles["seller"].pk)
     assert product["isPublished"] is True
     assert product["publishedAt"] is not None
+    # Returned sorted by name, whatever order they were sent in.
     assert product["attributes"] == [
-        {"name": "Xuất xứ", "value": "Ninh Thuận"},
         {"name": "Quy cách", "value": "Chai 500 ml"},
+        {"name": "Xuất xứ", "value": "Ninh Thuận"},
     ]
 
 

@@ -32,8 +32,11 @@ class DataLoader(SyncDataLoader):
         self.context = context
         self._initialised = True
 
-    def batch_load(self, keys: list) -> list:
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A loader without a batch function would fail only when first used.
+        if not callable(getattr(cls, "batch_load", None)):
+            raise TypeError(f"{cls.__name__} must define batch_load(self, keys) -> list")
 
 
 def then(future, transform: Callable):

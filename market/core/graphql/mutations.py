@@ -72,15 +72,14 @@ class BaseMutation(graphene.Mutation):
 
     @classmethod
     def __init_subclass_with_meta__(cls, error_type=None, error_code_enum=None, **options):
+        # Fail at import, not at the first request, when a mutation has no body.
+        if not callable(getattr(cls, "perform", None)):
+            raise TypeError(f"{cls.__name__} must define perform(cls, root, info, **data)")
         if error_type is not None:
             cls.error_type = error_type
             cls.error_code_enum = error_code_enum
             cls.errors = graphene.List(graphene.NonNull(error_type), required=True)
         super().__init_subclass_with_meta__(**options)
-
-    @classmethod
-    def perform(cls, root, info, **data) -> dict:
-        raise NotImplementedError
 
     @classmethod
     def mutate(cls, root, info, **data):

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
 
+from rapidfuzz.distance import OSA
+
 from market.core.errors import DomainError
 from search.analysis import fold
 
@@ -209,21 +211,7 @@ def fuzzy_distance(term: str) -> int:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (a transposition is one edit), capped at ``limit + 1``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 def highlight(name: str, terms: tuple[str, ...]) -> str:

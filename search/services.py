@@ -55,12 +55,6 @@ def product_ids_for_variant(variant_id: int) -> list[int]:
     return selectors.product_ids_for_variant(variant_id)
 
 
-# Shorter names, as the catalog code calls them.
-for_seller = product_ids_for_seller
-for_category = product_ids_for_category
-for_variant = product_ids_for_variant
-
-
 @dataclass
 class DeliveryReport:
     delivered: int = 0

@@ -276,7 +276,6 @@ def empty_facets() -> dict[str, list[FacetValue]]:
 
 
 class SearchBackend(ABC):
-    @abstractmethod
     def search(
         self,
         *,
@@ -286,7 +285,30 @@ class SearchBackend(ABC):
         first: int | None = None,
         after: str | None = None,
     ) -> SearchResult:
-        """One page of live products matching ``query`` and ``filters``, with facets."""
+        """One page of live products matching ``query`` and ``filters``, with facets.
+
+        Input is checked here, once for every backend; a query with no words
+        matches nothing rather than everything.
+        """
+        parsed = parse_query(query)
+        filters = SearchFilters.parse(filters)
+        sort = check_sort(sort)
+        first = check_page(first)
+        after_values = decode_cursor(after, 2)
+        if parsed.is_empty:
+            return SearchResult(facets=empty_facets())
+        return self.run_search(parsed, filters, sort, first, after_values)
+
+    @abstractmethod
+    def run_search(
+        self,
+        parsed: ParsedQuery,
+        filters: SearchFilters,
+        sort: str,
+        first: int,
+        after_values: list | None,
+    ) -> SearchResult:
+        """The backend's own search, on input already checked by ``search``."""
 
     @abstractmethod
     def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:

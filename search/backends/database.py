@@ -11,7 +11,6 @@ is reloaded only when the table changes. Relevance is the best field per word
 """
 
 import threading
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import and_, or_
@@ -29,16 +28,11 @@ from search.backends.base import (
     SearchFilters,
     SearchHit,
     SearchResult,
-    check_page,
-    check_sort,
     check_suggest,
-    decode_cursor,
     edit_distance,
-    empty_facets,
     encode_cursor,
     fuzzy_distance,
     highlight,
-    parse_query,
 )
 from search.indexing import folded_words
 from search.models import ProductSearchText
@@ -190,22 +184,14 @@ def keyset_condition(sort: str, values: list) -> Q:
 
 
 class DatabaseBackend(SearchBackend):
-    def search(
+    def run_search(
         self,
-        *,
-        query: str | None,
-        filters: SearchFilters | Mapping | None = None,
-        sort: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        parsed: ParsedQuery,
+        filters: SearchFilters,
+        sort: str,
+        first: int,
+        after_values: list | None,
     ) -> SearchResult:
-        parsed = parse_query(query)
-        filters = SearchFilters.parse(filters)
-        sort = check_sort(sort)
-        first = check_page(first)
-        after_values = decode_cursor(after, 2)
-        if parsed.is_empty:
-            return SearchResult(facets=empty_facets())
 
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))

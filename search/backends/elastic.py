@@ -13,7 +13,6 @@ Facets count with every filter except their own: the filters go to
 """
 
 import logging
-from collections.abc import Mapping
 
 from elasticsearch import ApiError, NotFoundError, TransportError
 from elasticsearch_dsl import Q, Search
@@ -29,15 +28,11 @@ from search.backends.base import (
     SearchFilters,
     SearchHit,
     SearchResult,
-    check_page,
-    check_sort,
     check_suggest,
-    decode_cursor,
     empty_facets,
     encode_cursor,
     fuzzy_distance,
     highlight,
-    parse_query,
 )
 from search.client import get_client
 from search.indexing import alias_name
@@ -178,22 +173,14 @@ def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
 
 
 class ElasticsearchBackend(SearchBackend):
-    def search(
+    def run_search(
         self,
-        *,
-        query: str | None,
-        filters: SearchFilters | Mapping | None = None,
-        sort: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        parsed: ParsedQuery,
+        filters: SearchFilters,
+        sort: str,
+        first: int,
+        after_values: list | None,
     ) -> SearchResult:
-        parsed = parse_query(query)
-        filters = SearchFilters.parse(filters)
-        sort = check_sort(sort)
-        first = check_page(first)
-        after_values = decode_cursor(after, 2)
-        if parsed.is_empty:
-            return SearchResult(facets=empty_facets())
 
         body = self._body(parsed, filters, sort, first, after_values)
         response = self._execute(body)

@@ -6,6 +6,12 @@ the alias still points at the old one, then swaps the alias in one atomic
 ``_aliases`` call, so searches never see a missing or half-filled index.
 Deliveries write to every versioned index, including one being rebuilt, so a
 change made during a rebuild reaches the new index too.
+
+A rebuild reads the catalog once, as ``.values()`` rows with sellers and
+categories loaded beforehand into dicts, and feeds both the folded-text table
+of the database backend and the bulk requests from that one pass. The new
+index is filled with refreshes off and an asynchronous translog, both restored
+(and the index refreshed) before the alias moves to it.
 """
 
 import logging
@@ -13,16 +19,23 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from elasticsearch.helpers import streaming_bulk
 
-from catalog.models import Category, Product
+from catalog.models import Category
+from market.sellers.models import Seller
 from search.analysis import fold
 from search.client import get_client, index_name
-from search.documents import ProductDocument, build_document
+from search.documents import (
+    PRODUCT_VALUES,
+    SELLER_VALUES,
+    ProductDocument,
+    document_source,
+)
 from search.models import ProductSearchText
 from search.selectors import category_paths, live_products, with_search_facts
 
@@ -53,10 +66,16 @@ def new_index_name() -> str:
     return f"{alias_name()}-{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
 
 
-def create_index(name: str) -> None:
+# While a rebuild fills a new index nobody searches it yet: no refreshes and
+# an fsync per request less; ``SERVING_SETTINGS`` puts the defaults back.
+BULK_LOAD_SETTINGS = {"refresh_interval": "-1", "translog.durability": "async"}
+SERVING_SETTINGS = {"refresh_interval": "1s", "translog.durability": "request"}
+
+
+def create_index(name: str, *, bulk_load: bool = False) -> None:
     replicas = getattr(settings, "SEARCH_INDEX_REPLICAS", 0)
     index = ProductDocument._index.clone(name=name)
-    index.settings(number_of_replicas=replicas)
+    index.settings(number_of_replicas=replicas, **(BULK_LOAD_SETTINGS if bulk_load else {}))
     index.create(using=get_client())
 
 
@@ -94,10 +113,33 @@ def _swap_alias(new_index: str, *, previous: list[str]) -> None:
     client.indices.update_aliases(actions=actions)
 
 
-def _documents(products: Iterable[Product]) -> Iterator[ProductDocument]:
-    paths = category_paths()
-    for product in products:
-        yield build_document(product, paths)
+class _Lookups:
+    """Sellers and category paths, loaded once; reloaded if a row is missing
+    (a seller or category created while the products are read)."""
+
+    def __init__(self):
+        self._load()
+
+    def _load(self) -> None:
+        self.sellers = {row["pk"]: row for row in Seller.objects.values(*SELLER_VALUES)}
+        self.paths = category_paths()
+
+    def for_row(self, row: dict) -> tuple[dict, list[Category]]:
+        if row["seller_id"] not in self.sellers or row["category_id"] not in self.paths:
+            self._load()
+        return self.sellers[row["seller_id"]], self.paths[row["category_id"]]
+
+
+def product_rows(products, *, chunk_size: int = BULK_CHUNK_SIZE) -> Iterator[dict]:
+    """``PRODUCT_VALUES`` rows of ``products`` (a Product queryset), by primary key."""
+    rows = with_search_facts(products).order_by("pk").values(*PRODUCT_VALUES)
+    return rows.iterator(chunk_size=chunk_size)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 @dataclass
@@ -105,31 +147,55 @@ class RebuildReport:
     index: str
     indexed: int
     dropped: list[str] = field(default_factory=list)
+    search_text_rows: int = 0
 
 
-def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE) -> RebuildReport:
-    """Fill a new versioned index with every live product, then swap the alias to it."""
+def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE, search_text: bool = False) -> RebuildReport:
+    """Fill a new versioned index with every live product, then swap the alias to it.
+
+    With ``search_text`` the folded-text table is rebuilt from the same read
+    of the catalog, in one transaction that a failed index rebuild rolls back.
+    """
     client = get_client()
     previous = aliased_indices()
     name = new_index_name()
-    create_index(name)
-    products = with_search_facts(live_products()).order_by("pk").iterator(chunk_size=chunk_size)
-    actions = (
-        {"_op_type": "index", "_index": name, "_id": doc.meta.id, "_source": doc.to_dict()}
-        for doc in _documents(products)
-    )
+    lookups = _Lookups()
+    create_index(name, bulk_load=True)
+    counts = {"search_text": 0}
+
+    def actions() -> Iterator[dict]:
+        for chunk in _chunks(product_rows(live_products(), chunk_size=chunk_size), chunk_size):
+            texts = []
+            for row in chunk:
+                seller, path = lookups.for_row(row)
+                if search_text:
+                    texts.append(search_text_row(row, seller, path))
+                yield {
+                    "_op_type": "index",
+                    "_index": name,
+                    "_id": row["pk"],
+                    "_source": document_source(row, seller, path),
+                }
+            counts["search_text"] += _upsert_search_text(texts)
+
     indexed = 0
     failures: list[dict] = []
     try:
-        for ok, item in streaming_bulk(
-            client, actions, chunk_size=chunk_size, raise_on_error=False, max_retries=2
-        ):
-            if ok:
-                indexed += 1
-            else:
-                failures.append(item)
-        if failures:
-            raise IndexingError(f"{len(failures)} products failed to index, first: {failures[0]}")
+        with transaction.atomic():
+            if search_text:
+                ProductSearchText.objects.exclude(product__in=live_products()).delete()
+            for ok, item in streaming_bulk(
+                client, actions(), chunk_size=chunk_size, raise_on_error=False, max_retries=2
+            ):
+                if ok:
+                    indexed += 1
+                else:
+                    failures.append(item)
+            if failures:
+                raise IndexingError(
+                    f"{len(failures)} products failed to index, first: {failures[0]}"
+                )
+        client.indices.put_settings(index=name, settings=SERVING_SETTINGS)
         client.indices.refresh(index=name)
         _swap_alias(name, previous=previous)
     except Exception:
@@ -139,7 +205,9 @@ def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE) -> RebuildReport:
     if previous:
         client.indices.delete(index=",".join(previous), ignore_unavailable=True)
     logger.info("search index %s built with %d products", name, indexed)
-    return RebuildReport(index=name, indexed=indexed, dropped=previous)
+    return RebuildReport(
+        index=name, indexed=indexed, dropped=previous, search_text_rows=counts["search_text"]
+    )
 
 
 def status() -> dict:
@@ -180,21 +248,24 @@ def sync_products(product_ids: Iterable[int]) -> SyncReport:
     counts as done, so delivering the same ids twice is harmless.
     """
     ids = set(product_ids)
-    live = list(with_search_facts(live_products().filter(pk__in=ids)).order_by("pk"))
+    lookups = _Lookups()
+    live = [
+        (row, *lookups.for_row(row)) for row in product_rows(live_products().filter(pk__in=ids))
+    ]
     report = SyncReport()
-    live_ids = {product.pk for product in live}
+    live_ids = {row["pk"] for row, _, _ in live}
     gone_ids = ids - live_ids
     sync_search_text(live, gone_ids)
     if not elasticsearch_enabled():
         report.indexed, report.deleted = live_ids, gone_ids
         return report
 
-    documents = list(_documents(live))
+    sources = [(entry[0]["pk"], document_source(*entry)) for entry in live]
     actions = []
     for target in _write_targets():
         actions.extend(
-            {"_op_type": "index", "_index": target, "_id": doc.meta.id, "_source": doc.to_dict()}
-            for doc in documents
+            {"_op_type": "index", "_index": target, "_id": pk, "_source": source}
+            for pk, source in sources
         )
         actions.extend({"_op_type": "delete", "_index": target, "_id": pk} for pk in gone_ids)
     for ok, item in streaming_bulk(
@@ -222,42 +293,42 @@ def folded_words(text: str) -> str:
     return f" {' '.join(words)} " if words else ""
 
 
-def search_text_for(product: Product, paths: dict[int, list[Category]]) -> ProductSearchText:
-    path = paths.get(product.category_id, [product.category])
+def search_text_row(row: dict, seller: dict, path: list[Category]) -> ProductSearchText:
+    """The folded-text row of a product, from the same inputs as ``document_source``."""
     return ProductSearchText(
-        product_id=product.pk,
-        name_words=padded_words(product.name),
-        name_folded=folded_words(product.name),
+        product_id=row["pk"],
+        name_words=padded_words(row["name"]),
+        name_folded=folded_words(row["name"]),
         category_folded=folded_words(" ".join(category.name for category in path)),
-        seller_folded=folded_words(product.seller.name),
+        seller_folded=folded_words(seller["name"]),
         description_folded=folded_words(
-            " ".join(filter(None, [product.description, product.search_name_en]))
+            " ".join(filter(None, [row["description"], row["search_name_en"]]))
         ),
     )
 
 
-def sync_search_text(live: list[Product], gone_ids: Iterable[int]) -> None:
-    paths = category_paths()
-    rows = [search_text_for(product, paths) for product in live]
+def sync_search_text(
+    live: list[tuple[dict, dict, list[Category]]], gone_ids: Iterable[int]
+) -> None:
+    """``live`` holds (row, seller, category path) of each live product."""
+    rows = [search_text_row(*entry) for entry in live]
     with transaction.atomic():
         ProductSearchText.objects.filter(product_id__in=list(gone_ids)).delete()
         _upsert_search_text(rows)
 
 
 def rebuild_search_text(*, chunk_size: int = BULK_CHUNK_SIZE) -> int:
-    """Recompute the whole folded-text table from the catalog."""
-    paths = category_paths()
+    """Recompute the whole folded-text table from the catalog (without Elasticsearch;
+    ``rebuild(search_text=True)`` does it from the same read as the index)."""
+    lookups = _Lookups()
     count = 0
     with transaction.atomic():
         ProductSearchText.objects.exclude(product__in=live_products()).delete()
-        batch: list[ProductSearchText] = []
-        products = with_search_facts(live_products()).order_by("pk").iterator(chunk_size=chunk_size)
-        for product in products:
-            batch.append(search_text_for(product, paths))
-            if len(batch) >= chunk_size:
-                count += _upsert_search_text(batch)
-                batch = []
-        count += _upsert_search_text(batch)
+        rows = product_rows(live_products(), chunk_size=chunk_size)
+        for chunk in _chunks(rows, chunk_size):
+            count += _upsert_search_text(
+                [search_text_row(row, *lookups.for_row(row)) for row in chunk]
+            )
     return count
 
 

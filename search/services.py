@@ -111,8 +111,11 @@ class IndexRebuild:
 
 def rebuild_index() -> IndexRebuild:
     """Rebuild the folded-text table and, when Elasticsearch is configured, a new index."""
-    rows = indexing.rebuild_search_text()
     if not indexing.elasticsearch_enabled():
+        rows = indexing.rebuild_search_text()
         return IndexRebuild(index=None, indexed=0, search_text_rows=rows)
-    report = indexing.rebuild()
-    return IndexRebuild(index=report.index, indexed=report.indexed, search_text_rows=rows)
+    # One read of the catalog feeds both the folded-text table and the index.
+    report = indexing.rebuild(search_text=True)
+    return IndexRebuild(
+        index=report.index, indexed=report.indexed, search_text_rows=report.search_text_rows
+    )

@@ -214,8 +214,11 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return OSA.distance(a, b, score_cutoff=limit)
 
 
-def highlight(name: str, terms: tuple[str, ...]) -> str:
+def highlight(name: str, terms: tuple[str, ...], *, fuzzy: bool = False) -> str:
     """``name`` HTML-escaped, with the words that match a query term in ``<em>``.
+
+    Words a few edits from a term count only with ``fuzzy``, that is when the
+    search's fuzzy fallback ran (see ``search.backends.elastic``).
 
     Done in Python for both backends because matches happen on folded text:
     Elasticsearch's highlighter could only mark the folded copy, not the name
@@ -228,7 +231,8 @@ def highlight(name: str, terms: tuple[str, ...]) -> str:
         hit = any(
             word == term
             or (
-                fuzzy_distance(term)
+                fuzzy
+                and fuzzy_distance(term)
                 and edit_distance(word, term, fuzzy_distance(term)) <= fuzzy_distance(term)
             )
             for term in terms

@@ -3,10 +3,12 @@
 Matching runs on ``ProductSearchText``, whose columns hold folded words padded
 with spaces, so "dac san" finds "đặc sản" with a plain ``contains`` on
 PostgreSQL and SQLite alike. Every query word must match a whole word of the
-name, category path, seller or description; like Elasticsearch's
-``fuzziness: AUTO``, a word of 3+ letters also matches name words one edit
-away (two from 6 letters), taken from a vocabulary of folded name words that
-is reloaded only when the table changes. Relevance is the best field per word
+name, category path, seller or description. As in the Elasticsearch backend
+(whose docstring gives the reasons), fuzzy matching is a fallback: only when
+a search finds no hit does it run again with, like ``fuzziness: AUTO``, a word
+of 3+ letters also matching name words one edit away (two from 6 letters),
+taken from a vocabulary of folded name words that is reloaded only when the
+table changes. Relevance is the best field per word
 (a CASE in SQL), times the same gentle OCOP factor as the other backend.
 """
 
@@ -193,9 +195,16 @@ class DatabaseBackend(SearchBackend):
         after_values: list | None,
     ) -> SearchResult:
 
+        fuzzy = False
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))
         total_count = results.count()
+        if not total_count:
+            # Nothing matched as typed: try again with typo tolerance.
+            fuzzy = True
+            matched = self._matched(parsed, fuzzy=True)
+            results = matched.filter(filter_condition(filters))
+            total_count = results.count()
         page = results
         if after_values is not None:
             page = page.filter(keyset_condition(sort, after_values))
@@ -207,7 +216,7 @@ class DatabaseBackend(SearchBackend):
         hits = [
             SearchHit(
                 product_id=row["pk"],
-                highlighted_name=highlight(row["name"], parsed.terms),
+                highlighted_name=highlight(row["name"], parsed.terms, fuzzy=fuzzy),
                 cursor=encode_cursor(self._cursor_values(sort, row)),
                 score=float(row["search_score"]),
             )
@@ -229,14 +238,14 @@ class DatabaseBackend(SearchBackend):
             return [(row["search_listed_at"] - EPOCH) // timedelta(microseconds=1), row["pk"]]
         return [row["search_price_min"] if row["search_price_min"] is not None else -1, row["pk"]]
 
-    def _matched(self, parsed: ParsedQuery) -> QuerySet[Product]:
+    def _matched(self, parsed: ParsedQuery, *, fuzzy: bool = False) -> QuerySet[Product]:
         conditions = []
         scores = []
         for word in parsed.words:
             term = folded_words(word).strip()
             if not term:
                 continue
-            variants = fuzzy_variants(term)
+            variants = fuzzy_variants(term) if fuzzy else []
             conditions.append(word_condition(term, variants))
             scores.append(word_score(word, term, variants))
         base_score = reduce(lambda a, b: a + b, scores)

@@ -8,8 +8,19 @@ edit for 3 to 5 letters, two from 6, as ``fuzziness: AUTO``) counts least, so
 "nuoc nam" still finds "nước mắm" without outranking exact matches. Verified
 OCOP stars multiply the score gently.
 
+Fuzzy matching is a fallback, decided once for both backends: a search runs
+first without fuzzy alternatives and only when that finds no hit at all (with
+the filters applied) runs again with them. Typos keep their recall, while an
+ordinary search is not inflated by neighbours three-letter Vietnamese
+syllables have plenty of ("tỏi" is one edit from "tôm", "nho" from "nha",
+"nhi" and "kho"), which cost relevance and, with six facet aggregations over
+every matched document, time. Highlighting marks fuzzy matches only when the
+fuzzy pass ran.
+
 Facets count with every filter except their own: the filters go to
-``post_filter`` and each facet aggregation sits under a filter of the others.
+``post_filter``; the facets whose own filter is not set share one filter
+aggregation of all active filters, and each facet whose filter is set gets its
+own aggregation under a filter of the others.
 """
 
 import logging
@@ -59,11 +70,14 @@ SORT_CLAUSES = {
 }
 
 
-def word_clause(word: str) -> Q:
+SHARED_FACETS = "unfiltered_facets"
+
+
+def word_clause(word: str, *, fuzzy: bool = False) -> Q:
     term = fold(word)
     alternatives = [folded_match(field, word, boost=weight) for field, weight in FIELD_WEIGHTS]
     alternatives.append(Q("match", name_en={"query": word, "boost": ENGLISH_NAME_WEIGHT}))
-    distance = fuzzy_distance(term)
+    distance = fuzzy_distance(term) if fuzzy else 0
     if distance:
         alternatives.append(
             Q(
@@ -81,10 +95,10 @@ def word_clause(word: str) -> Q:
     return Q("dis_max", queries=alternatives, tie_breaker=0.2)
 
 
-def text_query(parsed: ParsedQuery) -> Q:
+def text_query(parsed: ParsedQuery, *, fuzzy: bool = False) -> Q:
     scored = Q(
         "bool",
-        must=[word_clause(word) for word in parsed.words],
+        must=[word_clause(word, fuzzy=fuzzy) for word in parsed.words],
         should=[Q("match_phrase", name={"query": parsed.text, "boost": PHRASE_IN_NAME_WEIGHT})],
     )
     functions = [
@@ -155,7 +169,8 @@ def facet_aggregation(name: str) -> dict:
 
 
 def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
-    buckets = aggregation["values"]["buckets"]
+    """Facet values from a bucket aggregation (``facet_aggregation``'s result)."""
+    buckets = aggregation["buckets"]
     if name == "price_range":
         return [FacetValue(value=bucket["key"], count=bucket["doc_count"]) for bucket in buckets]
     values = []
@@ -172,6 +187,28 @@ def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
     return values
 
 
+def facet_aggregations(filters: SearchFilters) -> dict:
+    """One shared aggregation, under every active filter, for the facets whose
+    own filter is not set (their counts are the same whether it is cleared or
+    not), and one aggregation under the other filters for each facet whose
+    filter is set."""
+    own = [name for name in FACETS if filters.without(name) != filters]
+    shared = [name for name in FACETS if name not in own]
+    aggregations = {
+        name: {
+            "filter": Q("bool", filter=filter_clauses(filters.without(name))).to_dict(),
+            "aggs": {"values": facet_aggregation(name)},
+        }
+        for name in own
+    }
+    if shared:
+        aggregations[SHARED_FACETS] = {
+            "filter": Q("bool", filter=filter_clauses(filters)).to_dict(),
+            "aggs": {name: facet_aggregation(name) for name in shared},
+        }
+    return aggregations
+
+
 class ElasticsearchBackend(SearchBackend):
     def run_search(
         self,
@@ -182,8 +219,14 @@ class ElasticsearchBackend(SearchBackend):
         after_values: list | None,
     ) -> SearchResult:
 
-        body = self._body(parsed, filters, sort, first, after_values)
-        response = self._execute(body)
+        fuzzy = False
+        response = self._execute(self._body(parsed, filters, sort, first, after_values))
+        if response is not None and not response["hits"]["total"]["value"]:
+            # Nothing matched as typed: try again with typo tolerance.
+            fuzzy = True
+            response = self._execute(
+                self._body(parsed, filters, sort, first, after_values, fuzzy=True)
+            )
         if response is None:
             return SearchResult(facets=empty_facets())
 
@@ -192,14 +235,22 @@ class ElasticsearchBackend(SearchBackend):
         hits = [
             SearchHit(
                 product_id=int(hit["_id"]),
-                highlighted_name=highlight(hit["_source"]["name"], parsed.terms),
+                highlighted_name=highlight(hit["_source"]["name"], parsed.terms, fuzzy=fuzzy),
                 cursor=encode_cursor(hit["sort"]),
                 score=hit.get("_score"),
             )
             for hit in page
         ]
         aggregations = response.get("aggregations", {})
-        facets = {name: read_facet(name, aggregations[name]) for name in FACETS}
+        facets = {
+            name: read_facet(
+                name,
+                aggregations[name]["values"]
+                if name in aggregations
+                else aggregations[SHARED_FACETS][name],
+            )
+            for name in FACETS
+        }
         return SearchResult(
             hits=hits,
             total_count=response["hits"]["total"]["value"],
@@ -207,10 +258,10 @@ class ElasticsearchBackend(SearchBackend):
             has_next_page=len(raw_hits) > first,
         )
 
-    def _body(self, parsed, filters, sort, first, after_values) -> dict:
+    def _body(self, parsed, filters, sort, first, after_values, *, fuzzy=False) -> dict:
         search = (
             Search()
-            .query(text_query(parsed))
+            .query(text_query(parsed, fuzzy=fuzzy))
             .extra(
                 size=first + 1,
                 track_total_hits=True,
@@ -222,13 +273,7 @@ class ElasticsearchBackend(SearchBackend):
         body = search.to_dict()
         if after_values is not None:
             body["search_after"] = after_values
-        body["aggs"] = {
-            name: {
-                "filter": Q("bool", filter=filter_clauses(filters.without(name))).to_dict(),
-                "aggs": {"values": facet_aggregation(name)},
-            }
-            for name in FACETS
-        }
+        body["aggs"] = facet_aggregations(filters)
         return body
 
     def _execute(self, body: dict) -> dict | None:
@@ -265,7 +310,8 @@ class ElasticsearchBackend(SearchBackend):
             "_source": ["name"],
             "suggest": {
                 "names": {
-                    "prefix": text,
+                    # The field holds folded inputs only; the names shown come from _source.
+                    "prefix": fold(text),
                     # Several inputs of one product can match; ask for more
                     # options than names wanted, then keep one per product.
                     "completion": {"field": "suggest", "size": first * 4, "skip_duplicates": True},

@@ -265,3 +265,30 @@ def test_unpublishing_removes_a_product_from_both_backends(backend, catalogue):
     deliver_and_refresh([catalogue.shallots.pk])
 
     assert catalogue.shallots.pk not in backend.search(query="hanh tim").ids
+
+
+@pytest.mark.parametrize(("query", "name"), [("tỏi", "garlic"), ("nho", "grapes")])
+def test_fuzzy_matching_is_only_a_fallback(backend, catalogue, query, name):
+    # "tỏi" is one edit from "tôm" and "nho" from "nhĩ": exact matches exist, so no fuzzy pass.
+    result = backend.search(query=query)
+
+    assert result.ids == [getattr(catalogue, name).pk]
+    assert "<em>" in result.hits[0].highlighted_name
+
+
+def test_a_typo_runs_the_fuzzy_pass_and_highlights_its_matches(backend, catalogue):
+    result = backend.search(query="nuoc nam nhi")
+
+    assert result.ids == [catalogue.fish_sauce_ca_na.pk]
+    assert result.hits[0].highlighted_name.startswith("<em>Nước</em> <em>mắm</em> <em>nhĩ</em>")
+
+
+def test_facets_without_an_active_filter_share_one_aggregation():
+    from search.backends.base import FACETS, SearchFilters
+    from search.backends.elastic import SHARED_FACETS, facet_aggregations
+
+    aggregations = facet_aggregations(SearchFilters(in_stock=True, ocop_stars=(4,)))
+
+    assert set(aggregations) == {"in_stock", "ocop_stars", SHARED_FACETS}
+    assert set(aggregations[SHARED_FACETS]["aggs"]) == set(FACETS) - {"in_stock", "ocop_stars"}
+    assert set(facet_aggregations(SearchFilters())) == {SHARED_FACETS}

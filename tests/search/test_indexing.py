@@ -11,9 +11,10 @@ from django.db import transaction
 from catalog.models import Product
 from market.sellers.models import Seller
 from search import indexing, services
+from search.analysis import fold, fold_slowly
 from search.backends.elastic import ElasticsearchBackend
 from search.client import get_client
-from search.documents import build_document
+from search.documents import build_document, document_source
 from search.models import ProductSearchText, SearchOutbox
 from search.selectors import category_paths, live_products, with_search_facts
 from tests.factories import ProductFactory, StockFactory, VariantFactory
@@ -225,3 +226,46 @@ def test_the_outbox_is_written_in_the_callers_transaction(catalogue):
         failing_change()
 
     assert not SearchOutbox.objects.exists()
+
+
+def test_plain_sources_are_what_the_document_class_would_send(catalogue):
+    lookups = indexing._Lookups()
+    products = {p.pk: p for p in with_search_facts(live_products())}
+    paths = category_paths()
+    rows = list(indexing.product_rows(live_products()))
+
+    assert [row["pk"] for row in rows] == sorted(products)
+    for row in rows:
+        source = document_source(row, *lookups.for_row(row))
+        assert source == build_document(products[row["pk"]], paths).to_dict()
+
+
+def test_suggest_inputs_are_folded_suffixes(catalogue):
+    source = _document(catalogue.fish_sauce_ca_na.pk)
+
+    assert source["suggest"]["input"][:3] == ["nuoc mam nhi ca na", "mam nhi ca na", "nhi ca na"]
+    assert all(value == fold(value) for value in source["suggest"]["input"])
+
+
+def test_fast_fold_gives_the_reference_output_on_the_catalogue(catalogue):
+    texts = [
+        text
+        for product in Product.objects.select_related("seller", "category")
+        for text in (product.name, product.description, product.seller.name, product.category.name)
+    ]
+    texts += ["ĐẶC SẢN", "Ωμέγα ΟΔΟΣ", "한국어 cà", "İstanbul", "e\u0301 \u1ec7", "ﬁ ǅ"]
+
+    assert [fold(text) for text in texts] == [fold_slowly(text) for text in texts]
+
+
+def test_rebuild_restores_serving_settings_and_fills_the_text_table_in_the_same_pass(catalogue):
+    ProductSearchText.objects.all().delete()
+
+    report = services.rebuild_index()
+
+    settings = get_client().indices.get_settings(index=report.index)[report.index]["settings"]
+    assert settings["index"]["refresh_interval"] == "1s"
+    assert settings["index"]["translog"]["durability"] == "request"
+    live = set(live_products().values_list("pk", flat=True))
+    assert report.search_text_rows == report.indexed == len(live)
+    assert set(ProductSearchText.objects.values_list("product_id", flat=True)) == live

@@ -2,6 +2,7 @@
 
 import graphene
 from django.core.exceptions import ValidationError
+from graphql.execution.values import get_argument_values
 
 from catalog.graphql.filters import (
     CatalogInputError,
@@ -13,14 +14,29 @@ from catalog.graphql.filters import (
 )
 from catalog.graphql.sorters import product_sort_keys
 from catalog.graphql.types import (
+    MAX_THUMBNAIL_SIZE,
     Category,
     CategoryCountableConnection,
     Product,
     ProductCountableConnection,
 )
 from catalog.models import Category as CategoryModel
-from catalog.selectors import category_list, category_subtree_ids, product_list, visible_products
-from market.core.graphql.connection import ConnectionArgumentError, SortKey, paginate
+from catalog.selectors import (
+    category_list,
+    category_subtree_ids,
+    product_list,
+    visible_products,
+    with_current_ocop_stars,
+    with_price_range,
+    with_primary_image,
+)
+from market.core.graphql.connection import (
+    ConnectionArgumentError,
+    SortKey,
+    paginate,
+    selected_node_fields,
+    selected_subfield_names,
+)
 
 __all__ = ["CatalogQueries", "product_list_arguments", "resolve_products"]
 
@@ -47,17 +63,58 @@ def resolve_products(
     ``seller_id`` and ``category_id`` scope the list for ``seller.products`` and
     ``category.products``; the ``filter`` argument narrows it further.
     """
-    products = product_list(info.context.user, product_filter_from_input(filter))
+    sort_keys = product_sort_keys(sort_by)
+    products = product_list(
+        info.context.user,
+        product_filter_from_input(filter),
+        sort_keys=[key.field for key in sort_keys],
+    )
     if seller_id is not None:
         products = products.filter(seller_id=seller_id)
     if category_id is not None:
         products = products.filter(category_id__in=category_subtree_ids(category_id))
     return _paginate(
-        products,
+        with_listing_columns(products, info),
         connection_type=ProductCountableConnection,
-        sort_keys=product_sort_keys(sort_by),
+        sort_keys=sort_keys,
         **connection_args,
     )
+
+
+def with_listing_columns(products, info):
+    """The columns of ``catalog.selectors``' listing section, and the seller and
+    category rows, that the selected product fields read (see ``Product.resolve_pricing``,
+    ``resolve_ocop_stars``, ``resolve_thumbnail``, ``resolve_seller`` and
+    ``resolve_category``): a storefront grid then costs no query per table for them."""
+    selection = selected_node_fields(info)
+    if selection is None:
+        return products
+    node_type, field_nodes = selection
+    names = {node.name.value for node in field_nodes}
+    # Joined rather than loaded after the page; the seller's address (the Seller
+    # type loads it when missing) only when asked, as its rows cost more to build
+    # than the join saves.
+    related = [field for field in ("category", "seller") if field in names]
+    if "address" in selected_subfield_names(info, node_type, field_nodes, "seller"):
+        related[related.index("seller")] = "seller__address"
+    if related:
+        products = products.select_related(*related)
+    if "pricing" in names:
+        products = with_price_range(products)
+    if "ocopStars" in names:
+        products = with_current_ocop_stars(products)
+    sizes = set()
+    for node in field_nodes:
+        if node.name.value == "thumbnail":
+            size = get_argument_values(
+                node_type.fields["thumbnail"], node, info.variable_values
+            ).get("size")
+            # A missing or refused size is the resolver's to answer, through the loaders.
+            if isinstance(size, int) and 0 < size <= MAX_THUMBNAIL_SIZE:
+                sizes.add(size)
+    if sizes:
+        products = with_primary_image(products, sizes)
+    return products
 
 
 def _exactly_one(id_value, slug) -> None:

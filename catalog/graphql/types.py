@@ -25,8 +25,13 @@ from catalog.graphql.dataloaders import (
 )
 from catalog.graphql.filters import CatalogInputError, product_list_arguments
 from catalog.selectors import (
+    LISTED_IMAGE,
+    LISTED_MAX_PRICE,
+    LISTED_MIN_PRICE,
+    LISTED_OCOP_STARS,
     can_see_stock,
     certificate_is_current,
+    listed_thumbnail,
     sees_all_certificates,
     visible_certificates,
     visible_products,
@@ -358,6 +363,29 @@ class ProductPricingInfo(graphene.ObjectType):
     )
 
 
+def _pricing(lowest: int | None, highest: int | None) -> ProductPricingInfo | None:
+    """Null without variants (then both prices are null)."""
+    if lowest is None:
+        return None
+    return ProductPricingInfo(price_range=MoneyRange(start=vnd(lowest), stop=vnd(highest)))
+
+
+class _ListedFile:
+    """A file of a listing column, as ``_absolute_url`` reads a ``FieldFile``: the
+    URL is the one the model's own file field would give."""
+
+    def __init__(self, model, field: str, name: str | None):
+        self.storage = model._meta.get_field(field).storage
+        self.name = name
+
+    def __bool__(self) -> bool:
+        return bool(self.name)
+
+    @property
+    def url(self) -> str:
+        return self.storage.url(self.name)
+
+
 def _seller_type():
     # The Seller type lists its products with this module's types: import lazily.
     from market.sellers.graphql.types import Seller
@@ -432,10 +460,14 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_seller(root: models.Product, info):
+        if models.Product.seller.is_cached(root):
+            return root.seller
         return SellerByIdLoader(info.context).load(root.seller_id)
 
     @staticmethod
     def resolve_category(root: models.Product, info):
+        if models.Product.category.is_cached(root):
+            return root.category
         return CategoryByIdLoader(info.context).load(root.category_id)
 
     @staticmethod
@@ -449,6 +481,19 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
     @staticmethod
     def resolve_thumbnail(root: models.Product, info, size=DEFAULT_THUMBNAIL_SIZE):
         _check_thumbnail_size(size)
+        listed = root.__dict__
+        if listed_thumbnail(size) in listed:
+            # From the list's page query (catalog.graphql.queries.with_listing_columns),
+            # chosen as ``thumbnail_url`` chooses.
+            if listed[LISTED_IMAGE] is None:
+                return None
+            if listed[listed_thumbnail(size)]:
+                file = _ListedFile(
+                    models.ProductImageThumbnail, "file", listed[listed_thumbnail(size)]
+                )
+            else:
+                file = _ListedFile(models.ProductImage, "image", listed[LISTED_IMAGE])
+            return _absolute_url(info, file)
 
         def pick(primary):
             if primary is None:
@@ -460,6 +505,8 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_ocop_stars(root: models.Product, info):
+        if LISTED_OCOP_STARS in root.__dict__:
+            return root.__dict__[LISTED_OCOP_STARS]
         return OcopStarsByProductIdLoader(info.context).load(root.pk)
 
     @staticmethod
@@ -474,13 +521,14 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_pricing(root: models.Product, info):
+        if LISTED_MIN_PRICE in root.__dict__:
+            return _pricing(root.__dict__[LISTED_MIN_PRICE], root.__dict__[LISTED_MAX_PRICE])
+
         def pricing(variants):
             if not variants:
                 return None
             prices = [variant.price for variant in variants]
-            return ProductPricingInfo(
-                price_range=MoneyRange(start=vnd(min(prices)), stop=vnd(max(prices)))
-            )
+            return _pricing(min(prices), max(prices))
 
         return then(VariantsByProductIdLoader(info.context).load(root.pk), pricing)
 

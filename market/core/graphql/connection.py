@@ -16,7 +16,8 @@ from functools import reduce
 
 import graphene
 from django.db.models import Q, QuerySet
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, GraphQLObjectType, get_named_type
+from graphql.execution.collect_fields import collect_sub_fields
 
 MAX_PAGE_SIZE = 100
 
@@ -61,15 +62,25 @@ def decode_cursor(cursor: str, expected_length: int) -> list:
     return values
 
 
-def _beyond(keys: list[SortKey], values: list, *, forward: bool) -> Q:
-    """Rows strictly after (forward) or before the row with ``values``."""
+def _beyond(keys: list[SortKey], values: list, *, forward: bool, bound_first: bool) -> Q:
+    """Rows strictly after (forward) or before the row with ``values``.
+
+    With ``bound_first``, the first key's range (``>=`` or ``<=``), which every
+    alternative implies, is added on its own: PostgreSQL cannot start an index
+    scan at an OR of ANDs, so without it a deep page walks the index from the
+    start, as an OFFSET would.
+    """
     alternatives = []
     for position, key in enumerate(keys):
         equal = {k.field: v for k, v in zip(keys[:position], values[:position], strict=True)}
         ascending_step = forward != key.descending
         lookup = "gt" if ascending_step else "lt"
         alternatives.append(Q(**equal, **{f"{key.field}__{lookup}": values[position]}))
-    return reduce(lambda a, b: a | b, alternatives)
+    condition = reduce(lambda a, b: a | b, alternatives)
+    if bound_first and len(keys) > 1:
+        lookup = "gte" if forward != keys[0].descending else "lte"
+        condition &= Q(**{f"{keys[0].field}__{lookup}": values[0]})
+    return condition
 
 
 def _validate_arguments(first, last, after, before) -> None:
@@ -109,7 +120,12 @@ def paginate(
     page = queryset
     if cursor is not None:
         values = decode_cursor(cursor, len(keys))
-        page = page.filter(_beyond(keys, values, forward=after is not None))
+        # A computed key (a correlated subquery) cannot use an index, and the
+        # extra condition would only evaluate it once more per row.
+        bound_first = keys[0].field not in queryset.query.annotations
+        page = page.filter(
+            _beyond(keys, values, forward=after is not None, bound_first=bound_first)
+        )
     # Paging backwards walks the reversed order, then restores it.
     ordering = [f"-{k.field}" if k.descending == forward else k.field for k in keys]
     rows = list(page.order_by(*ordering)[: size + 1])
@@ -146,3 +162,51 @@ def connection_arguments() -> dict:
         "after": graphene.String(),
         "before": graphene.String(),
     }
+
+
+def _subfields(info, parent_type: GraphQLObjectType, field_nodes: list[FieldNode], name: str):
+    """The nodes of field ``name`` selected under ``field_nodes``, through fragments,
+    aliases and ``@skip``/``@include`` as execution will see them."""
+    selected = collect_sub_fields(
+        info.schema, info.fragments, info.variable_values, parent_type, field_nodes
+    )
+    return [node for nodes in selected.values() for node in nodes if node.name.value == name]
+
+
+def selected_node_fields(info) -> tuple[GraphQLObjectType, list[FieldNode]] | None:
+    """The node type of the connection field ``info`` resolves, and the fields the
+    query selects on its ``edges { node }``; None when it selects no node.
+
+    Lets a list resolver fetch, in its page query, what those fields would
+    otherwise each fetch afterwards.
+    """
+    connection_type = get_named_type(info.return_type)
+    edges = _subfields(info, connection_type, info.field_nodes, "edges")
+    if not edges:
+        return None
+    edge_type = get_named_type(connection_type.fields["edges"].type)
+    nodes = _subfields(info, edge_type, edges, "node")
+    if not nodes:
+        return None
+    node_type = get_named_type(edge_type.fields["node"].type)
+    selected = collect_sub_fields(
+        info.schema, info.fragments, info.variable_values, node_type, nodes
+    )
+    return node_type, [node for field_nodes in selected.values() for node in field_nodes]
+
+
+def selected_subfield_names(
+    info, parent_type: GraphQLObjectType, field_nodes: list[FieldNode], name: str
+) -> set[str]:
+    """Names of the fields selected under field ``name`` of ``parent_type``, one of
+    ``field_nodes``: what the query asks of a related object."""
+    nodes = [node for node in field_nodes if node.name.value == name]
+    if not nodes:
+        return set()
+    field_type = get_named_type(parent_type.fields[name].type)
+    if not isinstance(field_type, GraphQLObjectType):
+        return set()
+    selected = collect_sub_fields(
+        info.schema, info.fragments, info.variable_values, field_type, nodes
+    )
+    return {node.name.value for field_nodes in selected.values() for node in field_nodes}

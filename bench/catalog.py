@@ -332,6 +332,11 @@ def fill_catalog(size: int, media_root: Path, rng: random.Random) -> None:
     from catalog.models import Product
     from market.demo.loader import load_demo
 
+    # scripts/services.sh runs PostgreSQL with synchronous_commit=off, and
+    # VACUUM cannot mark a page all-visible while an asynchronous commit of its
+    # rows is not yet flushed: load with synchronous commits, as production runs.
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO on")
     if not Product.objects.exists():
         load_demo()
     present = Product.objects.count()

@@ -91,7 +91,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Celery: with no Redis the tasks run in-process, eagerly.
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=REDIS_URL is None)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -129,6 +129,28 @@ AUTH_USER_MODEL = "accounts.User"
 JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 5 * 60, minimum=30)
 JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600, minimum=60)
 JWT_ALGORITHM = "HS256"
+
+# Set-password links (password reset, staff invitations) lead to the storefront's
+# page, which sends the email and token back with `setPassword`. Links are built
+# from this setting only, never from a URL sent by a client (no open redirect).
+STOREFRONT_SET_PASSWORD_URL = env_url("STOREFRONT_SET_PASSWORD_URL", schemes=("http", "https")) or (
+    "http://localhost:3000/tai-khoan/dat-mat-khau"
+)
+# A link stays valid this long (Django's token generator), and is emailed at most
+# once per interval to one account, so the request cannot be used to flood a mailbox.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=300)
+PASSWORD_RESET_REQUEST_INTERVAL_SECONDS = env_int(
+    "PASSWORD_RESET_REQUEST_INTERVAL_SECONDS", 5 * 60, minimum=0
+)
+
+# Email: printed on the console unless an SMTP server is configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sàn OCOP Ninh Thuận <no-reply@localhost>")
 
 # Product pictures: refused above these limits before anything is stored.
 MAX_IMAGE_UPLOAD_BYTES = env_int("MAX_IMAGE_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)

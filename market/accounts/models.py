@@ -35,6 +35,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    last_password_reset_request = models.DateTimeField(
+        null=True, blank=True, help_text="When a set-password link was last emailed."
+    )
 
     objects = UserManager()
 

@@ -1,15 +1,18 @@
-"""Writes for accounts: registration, signing in, refresh-token rotation and revocation."""
+"""Writes for accounts: registration, signing in, passwords, refresh tokens."""
 
+import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from market.accounts import jwt
+from market.accounts import jwt, tasks
 from market.accounts.models import RefreshToken, User
 from market.core.errors import DomainError, invalid
 
@@ -40,12 +43,8 @@ def register_buyer(*, email: str, password: str, first_name: str = "", last_name
                 ValidationError("An account with this email already exists.", code="UNIQUE")
             ]
     candidate = User(email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        errors["password"] = [
-            ValidationError(message, code="PASSWORD_TOO_WEAK") for message in exc.messages
-        ]
+    if password_errors := _password_errors(password, candidate):
+        errors["password"] = password_errors
     if errors:
         raise ValidationError(errors)
     candidate.set_password(password)
@@ -74,6 +73,58 @@ def create_tokens(*, email: str, password: str) -> IssuedTokens:
         raise DomainError("This account is disabled.", code="INACTIVE", field="email")
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
+    return _issue_tokens(user)
+
+
+@transaction.atomic
+def request_password_reset(*, email: str) -> None:
+    """Email a set-password link to the account with ``email``, if there is an active one.
+
+    The caller learns nothing either way, so the request cannot be used to find
+    out who has an account; and one account gets at most one email per
+    ``PASSWORD_RESET_REQUEST_INTERVAL_SECONDS``.
+    """
+    now = timezone.now()
+    quiet_since = now - datetime.timedelta(seconds=settings.PASSWORD_RESET_REQUEST_INTERVAL_SECONDS)
+    user = (
+        User.objects.select_for_update()
+        .filter(email__iexact=normalize_email(email), is_active=True)
+        .first()
+    )
+    if user is None or (
+        user.last_password_reset_request is not None
+        and user.last_password_reset_request > quiet_since
+    ):
+        return
+    user.last_password_reset_request = now
+    user.save(update_fields=["last_password_reset_request"])
+    transaction.on_commit(partial(tasks.send_password_reset_email.delay, user.pk), robust=True)
+
+
+@transaction.atomic
+def set_password(*, email: str, token: str, password: str) -> IssuedTokens:
+    """Set a password with the token of an emailed link, and sign in.
+
+    Every session open before is ended: a reset usually means the old password
+    is forgotten or known to someone else. The token is spent, as it is derived
+    from the password it replaces.
+    """
+    user = User.objects.select_for_update().filter(email__iexact=normalize_email(email)).first()
+    # An unknown address and a bad token get the same answer.
+    if user is None or not default_token_generator.check_token(user, token):
+        raise DomainError(
+            "The link is invalid or has expired: ask for a new one.",
+            code="INVALID_TOKEN",
+            field="token",
+        )
+    if not user.is_active:
+        raise DomainError("This account is disabled.", code="INACTIVE", field="email")
+    if password_errors := _password_errors(password, user):
+        raise ValidationError({"password": password_errors})
+    user.set_password(password)
+    user.last_login = timezone.now()
+    user.save(update_fields=["password", "last_login"])
+    revoke_all_refresh_tokens(user=user)
     return _issue_tokens(user)
 
 
@@ -152,6 +203,14 @@ def _issue_tokens(user: User) -> IssuedTokens:
     )
     RefreshToken.objects.create(jti=refresh["jti"], user=user, expires_at=refresh["exp"])
     return IssuedTokens(user=user, access_token=access["token"], refresh_token=refresh["token"])
+
+
+def _password_errors(password: str, user: User) -> list[ValidationError]:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return [ValidationError(message, code="PASSWORD_TOO_WEAK") for message in exc.messages]
+    return []
 
 
 def _decode(token: str, expected_type: str, *, field: str) -> dict:

@@ -5,12 +5,14 @@ Permissions are the caller's business (the GraphQL mutations check them with
 """
 
 import re
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from market.accounts import tasks as account_tasks
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
 from market.core.errors import DomainError, invalid
@@ -77,7 +79,8 @@ def update_seller(*, seller: Seller, address: dict | None = None, **changes) -> 
 def invite_staff(*, seller: Seller, email: str, role: str) -> SellerMembership:
     """Make the person with ``email`` staff of ``seller``, creating their account if needed.
 
-    A new account has no usable password: the person sets one before signing in.
+    The person is told by email. A new account has no usable password: the
+    email carries a set-password link (see ``market.accounts.emails``).
     """
     email = normalize_email(email)
     try:
@@ -94,9 +97,13 @@ def invite_staff(*, seller: Seller, email: str, role: str) -> SellerMembership:
         raise invalid("email", "An auditor of the agriculture department cannot be seller staff.")
     try:
         with transaction.atomic():
-            return SellerMembership.objects.create(seller=seller, user=user, role=role)
+            membership = SellerMembership.objects.create(seller=seller, user=user, role=role)
     except IntegrityError:
         raise AlreadyMember(f"{email} is already staff of {seller.name}.", field="email") from None
+    transaction.on_commit(
+        partial(account_tasks.send_staff_invitation_email.delay, membership.pk), robust=True
+    )
+    return membership
 
 
 def slug_for(name: str, *, taken: set[str]) -> str:

@@ -12,6 +12,7 @@ AccountErrorCode = error_codes(
     "AccountErrorCode",
     "INVALID_CREDENTIALS",
     "INACTIVE",
+    "INVALID_TOKEN",
     "JWT_EXPIRED",
     "JWT_INVALID",
     "JWT_REVOKED",
@@ -172,9 +173,58 @@ class TokensRevokeAll(InputFieldMutation):
         return {"revoked_count": services.revoke_all_refresh_tokens(user=info.context.user)}
 
 
+class RequestPasswordReset(InputFieldMutation):
+    class Arguments:
+        email = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Email a link to set a new password (or a first one, for invited staff). "
+            "The answer is the same whether or not the address has an account; "
+            "an account gets at most one such email every few minutes."
+        )
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, email):
+        services.request_password_reset(email=email)
+        return {}
+
+
+class SetPassword(InputFieldMutation):
+    token = graphene.String(description="Access token (JWT): the user is signed in.")
+    refresh_token = graphene.String()
+    user = graphene.Field(User)
+
+    class Arguments:
+        email = graphene.String(required=True)
+        token = graphene.String(required=True, description="The token of the emailed link.")
+        password = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Set the password with the email and token of a set-password link, and sign in. "
+            "Every other session of the account is ended."
+        )
+        error_type = AccountError
+        error_code_enum = AccountErrorCode
+
+    @classmethod
+    def perform(cls, _root, _info, email, token, password):
+        issued = services.set_password(email=email, token=token, password=password)
+        return {
+            "token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "user": issued.user,
+        }
+
+
 class AccountMutations(graphene.ObjectType):
     account_register = AccountRegister.Field()
     token_create = TokenCreate.Field()
     token_refresh = TokenRefresh.Field()
     token_verify = TokenVerify.Field()
     tokens_revoke_all = TokensRevokeAll.Field()
+    request_password_reset = RequestPasswordReset.Field()
+    set_password = SetPassword.Field()

@@ -34,18 +34,19 @@ def fold_slowly(text: str) -> str:
 
 
 # Latin letters (Basic Latin to Latin Extended-B, and Latin Extended
-# Additional, where the Vietnamese letters with tones live) and combining
-# diacritics. In these ranges folding is character by character: lowercasing
-# has no context (unlike Greek final sigma) and no two characters left after
-# the marks are stripped compose under NFC (unlike Hangul jamo), so one
+# Additional, where the Vietnamese letters with tones live), combining
+# diacritics, and the punctuation and currency signs shop texts use (en dash, "…",
+# "₫"). In these ranges folding is character by character: lowercasing has no
+# context (unlike Greek final sigma) and no two characters left after the
+# marks are stripped compose under NFC (unlike Hangul jamo), so one
 # ``str.translate`` with each character's own fold gives the same output.
-_LATIN_RANGES = ((0x0000, 0x0250), (0x0300, 0x0370), (0x1E00, 0x1F00))
-_OUTSIDE_LATIN = re.compile(
-    "[^" + "".join(f"\\u{low:04x}-\\u{high - 1:04x}" for low, high in _LATIN_RANGES) + "]"
+_FAST_RANGES = ((0x0000, 0x0250), (0x0300, 0x0370), (0x1E00, 0x1F00), (0x2000, 0x20D0))
+_OUTSIDE_FAST_RANGES = re.compile(
+    "[^" + "".join(f"\\u{low:04x}-\\u{high - 1:04x}" for low, high in _FAST_RANGES) + "]"
 )
 _FOLD_TABLE = {
     code: folded
-    for low, high in _LATIN_RANGES
+    for low, high in _FAST_RANGES
     for code in range(low, high)
     if (folded := fold_slowly(chr(code))) != chr(code)
 }
@@ -55,7 +56,7 @@ def fold(text: str) -> str:
     """Lowercase ``text`` and remove Vietnamese diacritics, đ included."""
     if text.isascii():
         return text.lower()
-    if _OUTSIDE_LATIN.search(text):
+    if _OUTSIDE_FAST_RANGES.search(text):
         return fold_slowly(text)
     return text.translate(_FOLD_TABLE)
 

@@ -11,20 +11,25 @@ A rebuild reads the catalog once, as ``.values()`` rows with sellers and
 categories loaded beforehand into dicts, and feeds both the folded-text table
 of the database backend and the bulk requests from that one pass. The new
 index is filled with refreshes off and an asynchronous translog, both restored
-(and the index refreshed) before the alias moves to it.
+(and the index refreshed) before the alias moves to it. The bulk requests go
+out from a small thread pool while the calling thread reads and builds the
+next chunks, so Python, PostgreSQL and Elasticsearch work at the same time;
+the database is only ever read from the calling thread, inside its transaction.
 """
 
 import logging
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from elasticsearch.helpers import streaming_bulk
+from elasticsearch.helpers import bulk, streaming_bulk
 
 from catalog.models import Category
 from market.sellers.models import Seller
@@ -42,6 +47,9 @@ from search.selectors import category_paths, live_products, with_search_facts
 logger = logging.getLogger(__name__)
 
 BULK_CHUNK_SIZE = 500
+# Bulk requests in flight during a rebuild. Elasticsearch indexes each request
+# on one thread: two let it use both cores of a small node.
+REBUILD_BULK_THREADS = 2
 _WORD = re.compile(r"\w+")
 
 
@@ -163,34 +171,30 @@ def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE, search_text: bool = False) -> 
     create_index(name, bulk_load=True)
     counts = {"search_text": 0}
 
-    def actions() -> Iterator[dict]:
+    def action_chunks() -> Iterator[list[dict]]:
         for chunk in _chunks(product_rows(live_products(), chunk_size=chunk_size), chunk_size):
             texts = []
+            actions = []
             for row in chunk:
                 seller, path = lookups.for_row(row)
                 if search_text:
                     texts.append(search_text_row(row, seller, path))
-                yield {
-                    "_op_type": "index",
-                    "_index": name,
-                    "_id": row["pk"],
-                    "_source": document_source(row, seller, path),
-                }
+                actions.append(
+                    {
+                        "_op_type": "index",
+                        "_index": name,
+                        "_id": row["pk"],
+                        "_source": document_source(row, seller, path),
+                    }
+                )
             counts["search_text"] += _upsert_search_text(texts)
+            yield actions
 
-    indexed = 0
-    failures: list[dict] = []
     try:
         with transaction.atomic():
             if search_text:
                 ProductSearchText.objects.exclude(product__in=live_products()).delete()
-            for ok, item in streaming_bulk(
-                client, actions(), chunk_size=chunk_size, raise_on_error=False, max_retries=2
-            ):
-                if ok:
-                    indexed += 1
-                else:
-                    failures.append(item)
+            indexed, failures = _bulk_in_parallel(client, action_chunks())
             if failures:
                 raise IndexingError(
                     f"{len(failures)} products failed to index, first: {failures[0]}"
@@ -208,6 +212,39 @@ def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE, search_text: bool = False) -> 
     return RebuildReport(
         index=name, indexed=indexed, dropped=previous, search_text_rows=counts["search_text"]
     )
+
+
+def _bulk_in_parallel(client, chunks: Iterable[list[dict]]) -> tuple[int, list[dict]]:
+    """Send each chunk as one bulk request, ``REBUILD_BULK_THREADS`` at a time.
+
+    The chunks are built by the calling thread while earlier ones are in
+    flight; at most one chunk waits ready, which bounds the memory used.
+    Returns the number of documents indexed and the failed items. A transport
+    error (Elasticsearch gone) is raised.
+    """
+    indexed = 0
+    failures: list[dict] = []
+
+    def send(actions: list[dict]) -> tuple[int, list[dict]]:
+        return bulk(client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=2)
+
+    def collect(future) -> None:
+        nonlocal indexed
+        succeeded, failed = future.result()
+        indexed += succeeded
+        failures.extend(failed)
+
+    with ThreadPoolExecutor(
+        max_workers=REBUILD_BULK_THREADS, thread_name_prefix="search-bulk"
+    ) as pool:
+        pending = deque()
+        for actions in chunks:
+            pending.append(pool.submit(send, actions))
+            if len(pending) > REBUILD_BULK_THREADS:
+                collect(pending.popleft())
+        while pending:
+            collect(pending.popleft())
+    return indexed, failures
 
 
 def status() -> dict:

@@ -5,7 +5,8 @@ with spaces, so "dac san" finds "đặc sản" with a plain ``contains`` on
 PostgreSQL and SQLite alike. Every query word must match a whole word of the
 name, category path, seller or description. As in the Elasticsearch backend
 (whose docstring gives the reasons), fuzzy matching is a fallback: only when
-a search finds no hit does it run again with, like ``fuzziness: AUTO``, a word
+the words match no live product, whatever the filters, does a search run
+again with, like ``fuzziness: AUTO``, a word
 of 3+ letters also matching name words one edit away (two from 6 letters),
 taken from a vocabulary of folded name words that is reloaded only when the
 table changes. Relevance is the best field per word
@@ -199,8 +200,8 @@ class DatabaseBackend(SearchBackend):
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))
         total_count = results.count()
-        if not total_count:
-            # Nothing matched as typed: try again with typo tolerance.
+        if not total_count and (filters == SearchFilters() or not matched.exists()):
+            # The words as typed match nothing: try again with typo tolerance.
             fuzzy = True
             matched = self._matched(parsed, fuzzy=True)
             results = matched.filter(filter_condition(filters))

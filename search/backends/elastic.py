@@ -9,8 +9,11 @@ edit for 3 to 5 letters, two from 6, as ``fuzziness: AUTO``) counts least, so
 OCOP stars multiply the score gently.
 
 Fuzzy matching is a fallback, decided once for both backends: a search runs
-first without fuzzy alternatives and only when that finds no hit at all (with
-the filters applied) runs again with them. Typos keep their recall, while an
+first without fuzzy alternatives and only when the words as typed match no
+live product at all, whatever the filters, runs again with them. A typo is a
+matter of the words, not of the filters: words that exist in the catalog are
+not corrected into their neighbours because a filter leaves none of their
+products (and such a search costs one request, not two). Typos keep their recall, while an
 ordinary search is not inflated by neighbours three-letter Vietnamese
 syllables have plenty of ("tỏi" is one edit from "tôm", "nho" from "nha",
 "nhi" and "kho"), which cost relevance and, with six facet aggregations over
@@ -71,6 +74,8 @@ SORT_CLAUSES = {
 
 
 SHARED_FACETS = "unfiltered_facets"
+# Products the words match, before the filters (which are a post_filter).
+TEXT_MATCHES = "text_matches"
 
 
 def word_clause(word: str, *, fuzzy: bool = False) -> Q:
@@ -221,8 +226,8 @@ class ElasticsearchBackend(SearchBackend):
 
         fuzzy = False
         response = self._execute(self._body(parsed, filters, sort, first, after_values))
-        if response is not None and not response["hits"]["total"]["value"]:
-            # Nothing matched as typed: try again with typo tolerance.
+        if response is not None and not response["aggregations"][TEXT_MATCHES]["doc_count"]:
+            # The words as typed match nothing: try again with typo tolerance.
             fuzzy = True
             response = self._execute(
                 self._body(parsed, filters, sort, first, after_values, fuzzy=True)
@@ -273,7 +278,7 @@ class ElasticsearchBackend(SearchBackend):
         body = search.to_dict()
         if after_values is not None:
             body["search_after"] = after_values
-        body["aggs"] = facet_aggregations(filters)
+        body["aggs"] = {**facet_aggregations(filters), TEXT_MATCHES: {"filter": {"match_all": {}}}}
         return body
 
     def _execute(self, body: dict) -> dict | None:

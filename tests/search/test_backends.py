@@ -283,6 +283,24 @@ def test_a_typo_runs_the_fuzzy_pass_and_highlights_its_matches(backend, catalogu
     assert result.hits[0].highlighted_name.startswith("<em>Nước</em> <em>mắm</em> <em>nhĩ</em>")
 
 
+def test_a_filter_that_leaves_no_hit_does_not_turn_on_typo_tolerance(backend, catalogue):
+    # "tỏi" exists (the garlic, a vegetable): no fuzzy pass, so "tôm" (one edit
+    # away, in the specialties the filter keeps) is not offered instead.
+    specialties = {"category_ids": [catalogue.categories.specialties.pk]}
+
+    result = backend.search(query="tỏi", filters=specialties)
+
+    assert (result.ids, result.total_count) == ([], 0)
+
+
+def test_a_typo_is_tolerated_under_filters_too(backend, catalogue):
+    fish_sauce = {"category_ids": [catalogue.categories.fish_sauce.pk]}
+
+    result = backend.search(query="nuoc nam nhi", filters=fish_sauce)
+
+    assert result.ids == [catalogue.fish_sauce_ca_na.pk]
+
+
 def test_facets_without_an_active_filter_share_one_aggregation():
     from search.backends.base import FACETS, SearchFilters
     from search.backends.elastic import SHARED_FACETS, facet_aggregations

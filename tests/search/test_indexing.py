@@ -254,6 +254,7 @@ def test_fast_fold_gives_the_reference_output_on_the_catalogue(catalogue):
         for text in (product.name, product.description, product.seller.name, product.category.name)
     ]
     texts += ["ĐẶC SẢN", "Ωμέγα ΟΔΟΣ", "한국어 cà", "İstanbul", "e\u0301 \u1ec7", "ﬁ ǅ"]
+    texts += ["Nho sấy – túi 500 g… 120.000 ₫", "\u2000Ấ\u2001\u2126", "–\u0301 ₫\u0323"]
 
     assert [fold(text) for text in texts] == [fold_slowly(text) for text in texts]
 

@@ -103,6 +103,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Search: Elasticsearch when configured, else the database backend.
 ELASTICSEARCH_URL = env_url("ELASTICSEARCH_URL", schemes=("http", "https"))
 SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "ocop")
+# One shard answers fastest on one small node (bench/search.py measured two
+# shards slower at 100,000 products on two cores); more spread a bigger
+# catalog over several nodes.
+SEARCH_INDEX_SHARDS = env_int("SEARCH_INDEX_SHARDS", 1, minimum=1)
+SEARCH_INDEX_REPLICAS = env_int("SEARCH_INDEX_REPLICAS", 0, minimum=0)
 
 # Stripe: the official client, pointed at STRIPE_API_BASE (stripe-mock in tests).
 STRIPE_API_BASE = env_url("STRIPE_API_BASE", schemes=("http", "https"))

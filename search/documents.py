@@ -35,24 +35,31 @@ _WORD = re.compile(r"\w+")
 
 
 class ProductDocument(Document):
+    """Only the name is searched both as written and folded (an exact spelling
+    ranks first); category path, seller and description are searched folded,
+    as the database backend does, and their written forms are kept in the
+    source unindexed."""
+
     product_id = Integer()
     name = Text(analyzer=vietnamese_analyzer, fields={"raw": Keyword()})
     name_folded = Text(analyzer=vietnamese_analyzer)
     name_en = Text(analyzer=vietnamese_analyzer)
     suggest = Completion(analyzer=vietnamese_analyzer)
     slug = Keyword()
-    description = Text(analyzer=vietnamese_analyzer)
+    description = Text(index=False)
     description_folded = Text(analyzer=vietnamese_analyzer)
-    seller_id = Integer()
-    seller_name = Text(analyzer=vietnamese_analyzer, fields={"raw": Keyword()})
+    # Identifiers that are filtered and counted, never compared as numbers:
+    # keywords, whose terms aggregations run on global ordinals built at refresh.
+    seller_id = Keyword(eager_global_ordinals=True)
+    seller_name = Text(index=False)
     seller_name_folded = Text(analyzer=vietnamese_analyzer)
     seller_slug = Keyword()
-    seller_kind = Keyword()
-    category_id = Integer()
-    category_ids = Integer()
-    category_names = Text(analyzer=vietnamese_analyzer)
+    seller_kind = Keyword(eager_global_ordinals=True)
+    category_id = Keyword(eager_global_ordinals=True)
+    category_ids = Keyword()
+    category_names = Text(index=False)
     category_names_folded = Text(analyzer=vietnamese_analyzer)
-    ocop_stars = Integer()
+    ocop_stars = Keyword(eager_global_ordinals=True)
     price_min = Long()
     price_max = Long()
     in_stock = Boolean()
@@ -66,9 +73,9 @@ class ProductDocument(Document):
 
     class Index:
         # Placeholder: the real, prefixed and versioned names come from search.indexing,
-        # which clones this index definition (settings, analyzers, mappings).
+        # which clones this index definition (analyzers, mappings) and sets the
+        # shards and replicas from the settings.
         name = "products"
-        settings = {"number_of_shards": 1}
 
 
 def suggest_inputs(name: str, english_name: str | None) -> list[str]:

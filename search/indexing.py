@@ -81,9 +81,12 @@ SERVING_SETTINGS = {"refresh_interval": "1s", "translog.durability": "request"}
 
 
 def create_index(name: str, *, bulk_load: bool = False) -> None:
-    replicas = getattr(settings, "SEARCH_INDEX_REPLICAS", 0)
     index = ProductDocument._index.clone(name=name)
-    index.settings(number_of_replicas=replicas, **(BULK_LOAD_SETTINGS if bulk_load else {}))
+    index.settings(
+        number_of_shards=settings.SEARCH_INDEX_SHARDS,
+        number_of_replicas=settings.SEARCH_INDEX_REPLICAS,
+        **(BULK_LOAD_SETTINGS if bulk_load else {}),
+    )
     index.create(using=get_client())
 
 

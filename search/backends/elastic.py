@@ -2,8 +2,9 @@
 
 Scoring, per query word (every word must match somewhere): the best of the
 name, the category path, the seller, the English name and the description, in
-that order of weight; inside each field the word as typed counts twice its
-folded form (``folded_match``), and a fuzzy match on the folded name (one
+that order of weight; in the name the word as typed counts twice its folded
+form (``folded_match``), the other fields are matched folded only (the
+database backend does the same), and a fuzzy match on the folded name (one
 edit for 3 to 5 letters, two from 6, as ``fuzziness: AUTO``) counts least, so
 "nuoc nam" still finds "nước mắm" without outranking exact matches. Verified
 OCOP stars multiply the score gently.
@@ -53,11 +54,12 @@ from search.indexing import alias_name
 
 logger = logging.getLogger(__name__)
 
-FIELD_WEIGHTS = (
-    ("name", 8.0),
-    ("category_names", 4.0),
-    ("seller_name", 2.0),
-    ("description", 1.0),
+NAME_WEIGHT = 8.0
+# Matched in their folded form only.
+FOLDED_FIELD_WEIGHTS = (
+    ("category_names_folded", 4.0),
+    ("seller_name_folded", 2.0),
+    ("description_folded", 1.0),
 )
 FUZZY_NAME_WEIGHT = 1.0
 ENGLISH_NAME_WEIGHT = 3.0
@@ -80,7 +82,11 @@ TEXT_MATCHES = "text_matches"
 
 def word_clause(word: str, *, fuzzy: bool = False) -> Q:
     term = fold(word)
-    alternatives = [folded_match(field, word, boost=weight) for field, weight in FIELD_WEIGHTS]
+    alternatives = [folded_match("name", word, boost=NAME_WEIGHT)]
+    alternatives += [
+        Q("match", **{field: {"query": term, "boost": weight}})
+        for field, weight in FOLDED_FIELD_WEIGHTS
+    ]
     alternatives.append(Q("match", name_en={"query": word, "boost": ENGLISH_NAME_WEIGHT}))
     distance = fuzzy_distance(term) if fuzzy else 0
     if distance:
@@ -287,7 +293,12 @@ class ElasticsearchBackend(SearchBackend):
         # last step finds the new index through the alias the second time.
         for attempt in (1, 2):
             try:
-                return client.search(index=alias_name(), body=body).body
+                # Term statistics from every shard, so that scores do not depend
+                # on which shard a product landed in (a small catalog would feel it);
+                # on a one-shard index Elasticsearch skips the extra phase.
+                return client.search(
+                    index=alias_name(), body=body, search_type="dfs_query_then_fetch"
+                ).body
             except NotFoundError:
                 if attempt == 2:
                     # No index yet (nothing was ever indexed): nothing to find.

@@ -270,3 +270,22 @@ def test_rebuild_restores_serving_settings_and_fills_the_text_table_in_the_same_
     live = set(live_products().values_list("pk", flat=True))
     assert report.search_text_rows == report.indexed == len(live)
     assert set(ProductSearchText.objects.values_list("product_id", flat=True)) == live
+
+
+def test_a_two_shard_index_ranks_and_counts_like_a_one_shard_index(catalogue, settings):
+    # Scores use the term statistics of every shard (dfs_query_then_fetch), so
+    # which shard a product lands in changes nothing, even in a tiny catalog.
+    queries = ["hành tím", "nước mắm", "nuoc mam", "dac san phan rang", "tỏi", "ninh thuan"]
+    backend = ElasticsearchBackend()
+
+    def answers():
+        results = {query: backend.search(query=query) for query in queries}
+        return {query: (result.ids, result.facets) for query, result in results.items()}
+
+    one_shard = answers()
+    settings.SEARCH_INDEX_SHARDS = 2
+    report = indexing.rebuild()
+
+    shards = get_client().indices.get_settings(index=report.index)[report.index]["settings"]
+    assert shards["index"]["number_of_shards"] == "2"
+    assert answers() == one_shard

@@ -40,6 +40,15 @@ class InputFieldMutation(BaseMutation):
         return payload
 
 
+def _signed_in(issued: services.IssuedTokens) -> dict:
+    """The payload of a mutation that signs the user in."""
+    return {
+        "token": issued.access_token,
+        "refresh_token": issued.refresh_token,
+        "user": issued.user,
+    }
+
+
 class AccountRegisterInput(graphene.InputObjectType):
     email = graphene.String(required=True)
     password = graphene.String(required=True)
@@ -85,12 +94,7 @@ class TokenCreate(InputFieldMutation):
 
     @classmethod
     def perform(cls, _root, _info, email, password):
-        issued = services.create_tokens(email=email, password=password)
-        return {
-            "token": issued.access_token,
-            "refresh_token": issued.refresh_token,
-            "user": issued.user,
-        }
+        return _signed_in(services.create_tokens(email=email, password=password))
 
 
 class TokenRefresh(InputFieldMutation):
@@ -113,12 +117,7 @@ class TokenRefresh(InputFieldMutation):
 
     @classmethod
     def perform(cls, _root, _info, refresh_token):
-        issued = services.rotate_refresh_token(refresh_token=refresh_token)
-        return {
-            "token": issued.access_token,
-            "refresh_token": issued.refresh_token,
-            "user": issued.user,
-        }
+        return _signed_in(services.rotate_refresh_token(refresh_token=refresh_token))
 
     @classmethod
     def mutate(cls, root, info, **data):
@@ -212,12 +211,7 @@ class SetPassword(InputFieldMutation):
 
     @classmethod
     def perform(cls, _root, _info, email, token, password):
-        issued = services.set_password(email=email, token=token, password=password)
-        return {
-            "token": issued.access_token,
-            "refresh_token": issued.refresh_token,
-            "user": issued.user,
-        }
+        return _signed_in(services.set_password(email=email, token=token, password=password))
 
 
 class AccountMutations(graphene.ObjectType):

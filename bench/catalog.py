@@ -15,22 +15,16 @@ database and the media directory are removed at the end, on failure too.
 """
 
 import argparse
-import contextlib
 import datetime
-import http.client
 import json
 import os
 import random
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "catalog.json"
@@ -39,6 +33,20 @@ RESULTS = ROOT / "bench" / "results" / "catalog.json"
 sys.path[:] = [str(ROOT)] + [
     entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
 ]
+
+from bench.harness import (  # noqa: E402  (needs the project on the path, above)
+    BenchError,
+    database_url,
+    drop_database,
+    exit_on_signal,
+    free_port,
+    migrate,
+    post_graphql,
+    recreate_database,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
 
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "market_bench"
@@ -112,10 +120,6 @@ CERTIFIED_SHARE = 0.12
 GENERATED_BATCH = 2000
 
 
-class BenchError(Exception):
-    """The benchmark could not set up or reach its server."""
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -139,34 +143,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def database_url(server_url: str, name: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 # ---------------------------------------------------------------- database
-
-
-def recreate_database(server_url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        # A run killed with SIGKILL cannot clean up: start from nothing.
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(server_url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def app_environment(url: str, media_root: str) -> dict[str, str]:
@@ -186,19 +163,6 @@ def app_environment(url: str, media_root: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     return env
-
-
-def migrate(env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"migrate failed:\n{result.stdout}\n{result.stderr}")
 
 
 # ---------------------------------------------------------------- catalog
@@ -385,91 +349,11 @@ def check_answer(body: dict, size: int) -> None:
         raise BenchError(f"expected {size} products, the API answered {products['totalCount']}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
-    log = log_path.open("wb")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "market.wsgi:application",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        # Its own process group, so that stopping it takes the worker too.
-        start_new_session=True,
-    )
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=5)
-
-
-def wait_until_healthy(
-    server: subprocess.Popen, port: int, log_path: Path, timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()}")
-        with contextlib.suppress(OSError):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            try:
-                connection.request("GET", "/health/")
-                if connection.getresponse().status == 200:
-                    return
-            finally:
-                connection.close()
-        time.sleep(0.2)
-    raise BenchError(
-        f"gunicorn did not answer /health/ within {timeout:.0f} s:\n{log_path.read_text()}"
-    )
-
-
-def post_listing(port: int, body: bytes) -> float:
-    """One request on a new connection (a sync worker closes each); milliseconds."""
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("POST", "/graphql/", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        payload = response.read()
-    finally:
-        connection.close()
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status != 200 or b'"errors"' in payload:
-        raise BenchError(f"HTTP {response.status}: {payload[:500].decode(errors='replace')}")
-    return elapsed
-
-
 def time_requests(port: int, requests: int) -> list[float]:
     body = json.dumps({"query": QUERY}).encode()
     for _ in range(WARM_UP_REQUESTS):
-        post_listing(port, body)
-    return [post_listing(port, body) for _ in range(requests)]
+        post_graphql(port, body)
+    return [post_graphql(port, body)[0] for _ in range(requests)]
 
 
 def summarise(size: int, timings: list[float], queries: int) -> dict:
@@ -496,11 +380,6 @@ def meets_targets(result: dict) -> bool:
 
 
 # ---------------------------------------------------------------- main
-
-
-def _terminate(signum, _frame):
-    # Turn SIGTERM into an exception, so that the finally blocks clean up.
-    raise SystemExit(128 + signum)
 
 
 def run(args: argparse.Namespace) -> list[dict]:
@@ -539,10 +418,6 @@ def run(args: argparse.Namespace) -> list[dict]:
         if server is not None:
             stop_server(server)
         if created:
-            with contextlib.suppress(Exception):
-                from django.db import connections
-
-                connections.close_all()
             drop_database(args.server_url, BENCH_DATABASE)
         shutil.rmtree(work_dir, ignore_errors=True)
     return results
@@ -550,7 +425,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     try:
         results = run(args)
     except BenchError as error:

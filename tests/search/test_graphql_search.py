@@ -1,6 +1,8 @@
 """``search`` and ``searchSuggest`` through /graphql/, with either backend behind them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +21,32 @@ query Search($query: String!, $filter: SearchFilterInput, $sortBy: SearchSortEnu
       ocopStars { stars count }
       priceRanges { range count }
       inStock { inStock count }
+    }
+  }
+}
+"""
+
+
+# A storefront's results page: the product cards and the facet names.
+RESULTS_PAGE = """
+query Results($query: String!, $first: Int) {
+  search(query: $query, first: $first) {
+    totalCount
+    edges {
+      highlightedName
+      node {
+        name
+        seller { name }
+        category { name }
+        ocopStars
+        pricing { priceRange { start { amount } } }
+        thumbnail(size: 256)
+        variants { sku quantityAvailable }
+      }
+    }
+    facets {
+      categories { category { name } count }
+      sellers { seller { name } count }
     }
   }
 }
@@ -120,3 +148,14 @@ def test_suggestions_complete_a_prefix_without_diacritics(graphql, catalogue, ba
     suggestions = body["data"]["searchSuggest"]
     assert "Nước mắm nhĩ Cà Ná" in suggestions
     assert all(name.startswith("Nước mắm") for name in suggestions)
+
+
+def test_a_page_of_results_costs_the_same_queries_at_any_size(graphql, catalogue, backend_setting):
+    def queries_for(first: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            status, body = graphql(RESULTS_PAGE, {"query": "ninh thuan", "first": first})
+        assert status == 200, body
+        assert len(body["data"]["search"]["edges"]) == min(first, len(catalogue.live))
+        return len(queries)
+
+    assert queries_for(1) == queries_for(len(catalogue.live))

@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
@@ -214,11 +214,26 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return OSA.distance(a, b, score_cutoff=limit)
 
 
-def highlight(name: str, terms: tuple[str, ...], *, fuzzy: bool = False) -> str:
+def correction_passes(terms: tuple[str, ...], unknown: Iterable[str]) -> list[frozenset[str]]:
+    """The sets of folded query terms that fuzzy passes match loosely, in turn.
+
+    A term that is no word of any product name, while a name word is a few
+    edits away, is the likely typo ("noc" in "noc mam ca com"), and only it is
+    corrected first: "mam" and "com" are not turned into "nam" or "con". When
+    that finds nothing, or when every term is some name's word (only their
+    combination failed: "nuoc nam", "nam" being a word of another name), every
+    term may be the typo, and all are corrected.
+    """
+    correctable = frozenset(term for term in terms if fuzzy_distance(term))
+    likely = correctable & set(unknown)
+    return [likely, correctable] if likely and likely != correctable else [correctable]
+
+
+def highlight(name: str, terms: tuple[str, ...], *, corrected: frozenset[str] = frozenset()) -> str:
     """``name`` HTML-escaped, with the words that match a query term in ``<em>``.
 
-    Words a few edits from a term count only with ``fuzzy``, that is when the
-    search's fuzzy fallback ran (see ``search.backends.elastic``).
+    Words a few edits from a term count only for the ``corrected`` terms, those
+    the search's fuzzy fallback matched loosely (see ``correction_passes``).
 
     Done in Python for both backends because matches happen on folded text:
     Elasticsearch's highlighter could only mark the folded copy, not the name
@@ -231,8 +246,7 @@ def highlight(name: str, terms: tuple[str, ...], *, fuzzy: bool = False) -> str:
         hit = any(
             word == term
             or (
-                fuzzy
-                and fuzzy_distance(term)
+                term in corrected
                 and edit_distance(word, term, fuzzy_distance(term)) <= fuzzy_distance(term)
             )
             for term in terms

@@ -6,7 +6,7 @@ PostgreSQL and SQLite alike. Every query word must match a whole word of the
 name, category path, seller or description. As in the Elasticsearch backend
 (whose docstring gives the reasons), fuzzy matching is a fallback: only when
 the words match no live product, whatever the filters, does a search run
-again with, like ``fuzziness: AUTO``, a word
+again with, like ``fuzziness: AUTO``, a word to correct (``correction_passes``)
 of 3+ letters also matching name words one edit away (two from 6 letters),
 taken from a vocabulary of folded name words that is reloaded only when the
 table changes. Relevance is the best field per word
@@ -32,6 +32,7 @@ from search.backends.base import (
     SearchHit,
     SearchResult,
     check_suggest,
+    correction_passes,
     edit_distance,
     encode_cursor,
     fuzzy_distance,
@@ -105,6 +106,12 @@ def fuzzy_variants(term: str) -> list[str]:
         if word != term and edit_distance(word, term, distance) <= distance
     ]
     return sorted(variants)[:MAX_FUZZY_VARIANTS]
+
+
+def unknown_terms(terms: tuple[str, ...]) -> set[str]:
+    """Terms that are no name's word but have a near one (``fuzzy_variants``)."""
+    words = _vocabulary.words()
+    return {term for term in terms if term not in words and fuzzy_variants(term)}
 
 
 def _contains(column: str, word: str) -> Q:
@@ -196,16 +203,18 @@ class DatabaseBackend(SearchBackend):
         after_values: list | None,
     ) -> SearchResult:
 
-        fuzzy = False
+        corrected: frozenset[str] = frozenset()
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))
         total_count = results.count()
         if not total_count and (filters == SearchFilters() or not matched.exists()):
             # The words as typed match nothing: try again with typo tolerance.
-            fuzzy = True
-            matched = self._matched(parsed, fuzzy=True)
-            results = matched.filter(filter_condition(filters))
-            total_count = results.count()
+            for corrected in correction_passes(parsed.terms, unknown_terms(parsed.terms)):
+                matched = self._matched(parsed, corrected=corrected)
+                results = matched.filter(filter_condition(filters))
+                total_count = results.count()
+                if total_count or matched.exists():
+                    break
         page = results
         if after_values is not None:
             page = page.filter(keyset_condition(sort, after_values))
@@ -217,7 +226,7 @@ class DatabaseBackend(SearchBackend):
         hits = [
             SearchHit(
                 product_id=row["pk"],
-                highlighted_name=highlight(row["name"], parsed.terms, fuzzy=fuzzy),
+                highlighted_name=highlight(row["name"], parsed.terms, corrected=corrected),
                 cursor=encode_cursor(self._cursor_values(sort, row)),
                 score=float(row["search_score"]),
             )
@@ -239,14 +248,16 @@ class DatabaseBackend(SearchBackend):
             return [(row["search_listed_at"] - EPOCH) // timedelta(microseconds=1), row["pk"]]
         return [row["search_price_min"] if row["search_price_min"] is not None else -1, row["pk"]]
 
-    def _matched(self, parsed: ParsedQuery, *, fuzzy: bool = False) -> QuerySet[Product]:
+    def _matched(
+        self, parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()
+    ) -> QuerySet[Product]:
         conditions = []
         scores = []
         for word in parsed.words:
             term = folded_words(word).strip()
             if not term:
                 continue
-            variants = fuzzy_variants(term) if fuzzy else []
+            variants = fuzzy_variants(term) if term in corrected else []
             conditions.append(word_condition(term, variants))
             scores.append(word_score(word, term, variants))
         base_score = reduce(lambda a, b: a + b, scores)

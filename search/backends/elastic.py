@@ -14,12 +14,13 @@ first without fuzzy alternatives and only when the words as typed match no
 live product at all, whatever the filters, runs again with them. A typo is a
 matter of the words, not of the filters: words that exist in the catalog are
 not corrected into their neighbours because a filter leaves none of their
-products (and such a search costs one request, not two). Typos keep their recall, while an
-ordinary search is not inflated by neighbours three-letter Vietnamese
-syllables have plenty of ("tỏi" is one edit from "tôm", "nho" from "nha",
-"nhi" and "kho"), which cost relevance and, with six facet aggregations over
-every matched document, time. Highlighting marks fuzzy matches only when the
-fuzzy pass ran.
+products. Ordinary searches are thus not inflated by the neighbours that
+three-letter Vietnamese syllables have plenty of ("tỏi" is one edit from
+"tôm", "nho" from "nha", "nhi" and "kho"), which cost relevance and, with six
+facet aggregations over every matched document, time. The first request also
+asks a term suggester which words are no product name's word, so that the
+fuzzy pass corrects those first (``correction_passes``); highlighting marks
+loose matches of the corrected words only.
 
 Facets count with every filter except their own: the filters go to
 ``post_filter``; the facets whose own filter is not set share one filter
@@ -44,6 +45,7 @@ from search.backends.base import (
     SearchHit,
     SearchResult,
     check_suggest,
+    correction_passes,
     empty_facets,
     encode_cursor,
     fuzzy_distance,
@@ -78,9 +80,11 @@ SORT_CLAUSES = {
 SHARED_FACETS = "unfiltered_facets"
 # Products the words match, before the filters (which are a post_filter).
 TEXT_MATCHES = "text_matches"
+UNKNOWN_TERMS = "unknown_terms"
 
 
 def word_clause(word: str, *, fuzzy: bool = False) -> Q:
+    """``fuzzy`` adds a loose match on the folded name, for a word to correct."""
     term = fold(word)
     alternatives = [folded_match("name", word, boost=NAME_WEIGHT)]
     alternatives += [
@@ -106,10 +110,10 @@ def word_clause(word: str, *, fuzzy: bool = False) -> Q:
     return Q("dis_max", queries=alternatives, tie_breaker=0.2)
 
 
-def text_query(parsed: ParsedQuery, *, fuzzy: bool = False) -> Q:
+def text_query(parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()) -> Q:
     scored = Q(
         "bool",
-        must=[word_clause(word, fuzzy=fuzzy) for word in parsed.words],
+        must=[word_clause(word, fuzzy=fold(word) in corrected) for word in parsed.words],
         should=[Q("match_phrase", name={"query": parsed.text, "boost": PHRASE_IN_NAME_WEIGHT})],
     )
     functions = [
@@ -220,6 +224,30 @@ def facet_aggregations(filters: SearchFilters) -> dict:
     return aggregations
 
 
+def unknown_terms_suggester(parsed: ParsedQuery) -> dict:
+    """A term suggester that answers, for each folded term, with a near name
+    word when the term itself is no name's word ("missing" mode)."""
+    return {
+        "text": " ".join(parsed.terms),
+        UNKNOWN_TERMS: {
+            "term": {
+                "field": "name_folded",
+                "suggest_mode": "missing",
+                # As the fuzzy pass: from three letters, any letter may be wrong.
+                "min_word_length": 3,
+                "prefix_length": 0,
+                "size": 1,
+            }
+        },
+    }
+
+
+def unknown_terms(response: dict) -> set[str]:
+    """Terms that are no name's word but have a near one, from ``unknown_terms_suggester``."""
+    entries = response.get("suggest", {}).get(UNKNOWN_TERMS, [])
+    return {entry["text"] for entry in entries if entry["options"]}
+
+
 class ElasticsearchBackend(SearchBackend):
     def run_search(
         self,
@@ -230,14 +258,18 @@ class ElasticsearchBackend(SearchBackend):
         after_values: list | None,
     ) -> SearchResult:
 
-        fuzzy = False
-        response = self._execute(self._body(parsed, filters, sort, first, after_values))
+        corrected: frozenset[str] = frozenset()
+        body = self._body(parsed, filters, sort, first, after_values)
+        body["suggest"] = unknown_terms_suggester(parsed)
+        response = self._execute(body)
         if response is not None and not response["aggregations"][TEXT_MATCHES]["doc_count"]:
             # The words as typed match nothing: try again with typo tolerance.
-            fuzzy = True
-            response = self._execute(
-                self._body(parsed, filters, sort, first, after_values, fuzzy=True)
-            )
+            for corrected in correction_passes(parsed.terms, unknown_terms(response)):
+                response = self._execute(
+                    self._body(parsed, filters, sort, first, after_values, corrected=corrected)
+                )
+                if response is None or response["aggregations"][TEXT_MATCHES]["doc_count"]:
+                    break
         if response is None:
             return SearchResult(facets=empty_facets())
 
@@ -246,7 +278,9 @@ class ElasticsearchBackend(SearchBackend):
         hits = [
             SearchHit(
                 product_id=int(hit["_id"]),
-                highlighted_name=highlight(hit["_source"]["name"], parsed.terms, fuzzy=fuzzy),
+                highlighted_name=highlight(
+                    hit["_source"]["name"], parsed.terms, corrected=corrected
+                ),
                 cursor=encode_cursor(hit["sort"]),
                 score=hit.get("_score"),
             )
@@ -269,10 +303,10 @@ class ElasticsearchBackend(SearchBackend):
             has_next_page=len(raw_hits) > first,
         )
 
-    def _body(self, parsed, filters, sort, first, after_values, *, fuzzy=False) -> dict:
+    def _body(self, parsed, filters, sort, first, after_values, *, corrected=frozenset()) -> dict:
         search = (
             Search()
-            .query(text_query(parsed, fuzzy=fuzzy))
+            .query(text_query(parsed, corrected=corrected))
             .extra(
                 size=first + 1,
                 track_total_hits=True,

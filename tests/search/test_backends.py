@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog.models import OcopCertificate, Product
 from search.backends import SearchError, get_backend
-from search.backends.base import PRICE_RANGES
+from search.backends.base import PRICE_RANGES, correction_passes
 from search.backends.database import DatabaseBackend
 from search.backends.elastic import ElasticsearchBackend
 from tests.search.conftest import deliver_and_refresh
@@ -281,6 +281,38 @@ def test_a_typo_runs_the_fuzzy_pass_and_highlights_its_matches(backend, catalogu
 
     assert result.ids == [catalogue.fish_sauce_ca_na.pk]
     assert result.hits[0].highlighted_name.startswith("<em>Nước</em> <em>mắm</em> <em>nhĩ</em>")
+
+
+@pytest.mark.parametrize(
+    ("unknown", "passes"),
+    [
+        ({"noc"}, [{"noc"}, {"noc", "mam", "com"}]),
+        (set(), [{"noc", "mam", "com"}]),
+        ({"noc", "mam", "com"}, [{"noc", "mam", "com"}]),
+        ({"ca"}, [{"noc", "mam", "com"}]),
+    ],
+    ids=["one-unknown", "none-unknown", "all-unknown", "too-short-to-correct"],
+)
+def test_correction_passes_try_the_unknown_words_first(unknown, passes):
+    # "ca" has two letters: never corrected, as with fuzziness AUTO.
+    assert correction_passes(("noc", "mam", "ca", "com"), unknown) == passes
+
+
+def test_only_the_word_that_is_no_name_word_is_corrected(backend, catalogue):
+    # "ninhh" is the typo; "tom" is a word of a name and stays as typed, so
+    # "tim" (one edit away, in "Hành tím Ninh Hải") does not bring the shallots.
+    result = backend.search(query="tom ninhh")
+
+    assert result.ids == [catalogue.shrimp_salt.pk]
+    assert result.hits[0].highlighted_name == "Muối <em>tôm</em> Tây <em>Ninh</em>"
+
+
+def test_every_word_is_corrected_when_correcting_the_unknown_one_finds_nothing(backend, catalogue):
+    # "mat" is a word of a name (the honey's), yet here it stands for "mắm".
+    result = backend.search(query="mat nhii")
+
+    assert result.ids == [catalogue.fish_sauce_ca_na.pk]
+    assert result.hits[0].highlighted_name.startswith("Nước <em>mắm</em> <em>nhĩ</em>")
 
 
 def test_a_filter_that_leaves_no_hit_does_not_turn_on_typo_tolerance(backend, catalogue):

@@ -3,11 +3,11 @@
 import graphene
 from graphql import GraphQLError
 
-from catalog.models import Category as CategoryModel
+from catalog.graphql.dataloaders import CategoryByIdLoader, load_now
 from catalog.selectors import visible_products
 from market.core.errors import NotFound
 from market.core.graphql.mutations import decode_id
-from market.sellers.models import Seller as SellerModel
+from market.sellers.graphql.dataloaders import SellerByIdLoader
 from search.backends import SearchError, get_backend
 from search.graphql.types import (
     CategoryFacet,
@@ -55,11 +55,13 @@ def _filters_from_input(data) -> dict:
     return filters
 
 
-def _facets(raw: dict) -> SearchFacets:
+def _facets(raw: dict, context) -> SearchFacets:
     category_ids = [int(f.value) for f in raw.get("category", [])]
     seller_ids = [int(f.value) for f in raw.get("seller", [])]
-    categories = CategoryModel.objects.in_bulk(category_ids)
-    sellers = SellerModel.objects.in_bulk(seller_ids)
+    # Through the request's loaders: the products of the page then find their
+    # category and seller (among the facets' ones) already loaded.
+    categories = _loaded(CategoryByIdLoader(context), category_ids)
+    sellers = _loaded(SellerByIdLoader(context), seller_ids)
     return SearchFacets(
         categories=[
             CategoryFacet(category=categories[int(f.value)], count=f.count)
@@ -82,6 +84,10 @@ def _facets(raw: dict) -> SearchFacets:
         ],
         in_stock=[InStockFacet(in_stock=f.value, count=f.count) for f in raw.get("in_stock", [])],
     )
+
+
+def _loaded(loader, keys: list[int]) -> dict:
+    return {key: value for key, value in zip(keys, load_now(loader, keys), strict=True) if value}
 
 
 class SearchQueries(graphene.ObjectType):
@@ -135,7 +141,7 @@ class SearchQueries(graphene.ObjectType):
                 start_cursor=result.hits[0].cursor if result.hits else None,
                 end_cursor=result.end_cursor,
             ),
-            facets=_facets(result.facets),
+            facets=_facets(result.facets, info.context),
         )
 
     @staticmethod

@@ -159,3 +159,7 @@ def test_a_page_of_results_costs_the_same_queries_at_any_size(graphql, catalogue
         return len(queries)
 
     assert queries_for(1) == queries_for(len(catalogue.live))
+    # Products, categories and sellers (the facets' loaders serve the cards too),
+    # OCOP stars, variants with stock, pictures; the database backend adds its
+    # count, its page and one query per facet.
+    assert queries_for(1) == {"elasticsearch": 6, "database": 14}[backend_setting]

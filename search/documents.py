@@ -85,10 +85,14 @@ def suggest_inputs(name: str, english_name: str | None) -> list[str]:
     and the name shown comes from ``_source``, so the forms with diacritics
     would only double the field's size.
     """
-    words = _WORD.findall(fold(name))[:SUGGEST_MAX_WORDS]
+    return _folded_suggest_inputs(fold(name), fold(english_name) if english_name else "")
+
+
+def _folded_suggest_inputs(name_folded: str, english_folded: str) -> list[str]:
+    words = _WORD.findall(name_folded)[:SUGGEST_MAX_WORDS]
     inputs = [" ".join(words[start:]) for start in range(len(words))]
-    if english_name:
-        inputs.append(fold(english_name))
+    if english_folded:
+        inputs.append(english_folded)
     # Order kept for readability of the stored document; duplicates removed.
     return list(dict.fromkeys(inputs))
 
@@ -124,16 +128,18 @@ def document_source(row: dict, seller: dict, path: list[Category]) -> dict:
     fields whose value is None.
     """
     name = row["name"]
+    name_folded = fold(name)
+    name_en = row["search_name_en"] or ""
     description = row["description"]
     category_names = " ".join(category.name for category in path)
     stars = row["search_ocop_stars"] or 0
     source = {
         "product_id": row["pk"],
         "name": name,
-        "name_folded": fold(name),
-        "name_en": row["search_name_en"] or "",
+        "name_folded": name_folded,
+        "name_en": name_en,
         "suggest": {
-            "input": suggest_inputs(name, row["search_name_en"]),
+            "input": _folded_suggest_inputs(name_folded, fold(name_en)),
             "weight": 1 + stars,
         },
         "slug": row["slug"],

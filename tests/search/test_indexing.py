@@ -289,3 +289,54 @@ def test_a_two_shard_index_ranks_and_counts_like_a_one_shard_index(catalogue, se
     shards = get_client().indices.get_settings(index=report.index)[report.index]["settings"]
     assert shards["index"]["number_of_shards"] == "2"
     assert answers() == one_shard
+
+
+def _text_table_out_of_step(catalogue) -> None:
+    """Changes that bypass the outbox (as a bulk import would)."""
+    Product.objects.filter(pk=catalogue.garlic.pk).update(name="Tỏi Lý Sơn")
+    ProductSearchText.objects.filter(product_id=catalogue.honey.pk).delete()
+    Product.objects.filter(pk=catalogue.grapes.pk).update(is_published=False)
+
+
+def _name_folded(product) -> str:
+    return ProductSearchText.objects.get(product_id=product.pk).name_folded
+
+
+@pytest.mark.parametrize("engine", ["elasticsearch", "database"])
+def test_a_full_rebuild_brings_the_text_table_in_step(catalogue, settings, engine):
+    _text_table_out_of_step(catalogue)
+    if engine == "database":
+        settings.ELASTICSEARCH_URL = None
+
+    report = services.rebuild_index()
+
+    live = set(live_products().values_list("pk", flat=True))
+    assert report.search_text_rows == len(live) == len(catalogue.live) - 1
+    assert set(ProductSearchText.objects.values_list("product_id", flat=True)) == live
+    assert _name_folded(catalogue.garlic) == " toi ly son "
+    assert _name_folded(catalogue.honey) == " mat ong hoa nhan "
+
+
+def test_a_rebuild_that_fails_leaves_the_alias_and_the_text_table_alone(catalogue, monkeypatch):
+    _text_table_out_of_step(catalogue)
+    before = indexing.aliased_indices()
+    real_source = indexing.document_source
+
+    def one_bad_document(row, seller, path):
+        source = real_source(row, seller, path)
+        if row["pk"] == catalogue.shallots.pk:
+            source["price_min"] = "bốn mươi lăm nghìn"  # refused by the long field
+        return source
+
+    monkeypatch.setattr(indexing, "document_source", one_bad_document)
+
+    with pytest.raises(indexing.IndexingError, match="1 products failed"):
+        services.rebuild_index()
+
+    assert indexing.aliased_indices() == before
+    assert indexing.status()["indices"] == [
+        {"index": before[0], "documents": len(catalogue.live), "aliased": True}
+    ]
+    assert _name_folded(catalogue.garlic) == " toi co don dac san phan rang "
+    assert not ProductSearchText.objects.filter(product_id=catalogue.honey.pk).exists()
+    assert ProductSearchText.objects.filter(product_id=catalogue.grapes.pk).exists()

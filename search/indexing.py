@@ -405,9 +405,13 @@ class SearchTextRebuild:
         self._copying = connection.vendor == "postgresql"
         ProductSearchText.objects.exclude(product__in=live_products()).delete()
         if self._copying:
+            staging = self._quote(self.STAGING_TABLE)
             with connection.cursor() as cursor:
+                # A rebuild that failed earlier in the same (outer) transaction
+                # may have left one behind.
+                cursor.execute(f"DROP TABLE IF EXISTS {staging}")
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE {self._quote(self.STAGING_TABLE)} "
+                    f"CREATE TEMPORARY TABLE {staging} "
                     f"(LIKE {self._quote(self._meta.db_table)}) ON COMMIT DROP"
                 )
 
@@ -450,6 +454,7 @@ class SearchTextRebuild:
         )
         with connection.cursor() as cursor:
             cursor.execute(statement)
+            cursor.execute(f"DROP TABLE {self._quote(self.STAGING_TABLE)}")
 
     def _fields(self) -> list:
         return list(self._meta.concrete_fields)

@@ -29,9 +29,10 @@ own aggregation under a filter of the others.
 """
 
 import logging
+from functools import lru_cache
 
 from elasticsearch import ApiError, NotFoundError, TransportError
-from elasticsearch_dsl import Q, Search
+from elasticsearch_dsl import Q
 
 from search.analysis import fold, folded_match
 from search.backends.base import (
@@ -83,8 +84,14 @@ TEXT_MATCHES = "text_matches"
 UNKNOWN_TERMS = "unknown_terms"
 
 
-def word_clause(word: str, *, fuzzy: bool = False) -> Q:
-    """``fuzzy`` adds a loose match on the folded name, for a word to correct."""
+@lru_cache(maxsize=4096)
+def word_clause(word: str, *, fuzzy: bool = False) -> dict:
+    """The clause one query word must satisfy, as the request body's dict.
+
+    ``fuzzy`` adds a loose match on the folded name, for a word to correct.
+    Buyers type the same words over and over: the clause of each is built
+    once per process (callers must not change the dict they get).
+    """
     term = fold(word)
     alternatives = [folded_match("name", word, boost=NAME_WEIGHT)]
     alternatives += [
@@ -107,26 +114,34 @@ def word_clause(word: str, *, fuzzy: bool = False) -> Q:
         )
     # dis_max: a word counts for its best field, so a description repeating it
     # cannot outweigh the name.
-    return Q("dis_max", queries=alternatives, tie_breaker=0.2)
+    return Q("dis_max", queries=alternatives, tie_breaker=0.2).to_dict()
 
 
-def text_query(parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()) -> Q:
-    scored = Q(
-        "bool",
-        must=[word_clause(word, fuzzy=fold(word) in corrected) for word in parsed.words],
-        should=[Q("match_phrase", name={"query": parsed.text, "boost": PHRASE_IN_NAME_WEIGHT})],
-    )
-    functions = [
-        {"filter": Q("term", ocop_stars=stars).to_dict(), "weight": weight}
-        for stars, weight in OCOP_WEIGHTS.items()
-    ]
-    return Q(
-        "function_score",
-        query=scored,
-        functions=functions,
-        score_mode="max",
-        boost_mode="multiply",
-    )
+OCOP_FUNCTIONS = [
+    {"filter": Q("term", ocop_stars=stars).to_dict(), "weight": weight}
+    for stars, weight in OCOP_WEIGHTS.items()
+]
+
+
+def text_query(parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()) -> dict:
+    scored = {
+        "bool": {
+            "must": [word_clause(word, fuzzy=fold(word) in corrected) for word in parsed.words],
+            "should": [
+                Q(
+                    "match_phrase", name={"query": parsed.text, "boost": PHRASE_IN_NAME_WEIGHT}
+                ).to_dict()
+            ],
+        }
+    }
+    return {
+        "function_score": {
+            "query": scored,
+            "functions": OCOP_FUNCTIONS,
+            "score_mode": "max",
+            "boost_mode": "multiply",
+        }
+    }
 
 
 def filter_clauses(filters: SearchFilters) -> list[Q]:
@@ -150,6 +165,11 @@ def filter_clauses(filters: SearchFilters) -> list[Q]:
     if filters.in_stock is not None:
         clauses.append(Q("term", in_stock=filters.in_stock))
     return clauses
+
+
+@lru_cache(maxsize=1024)
+def post_filter(filters: SearchFilters) -> dict:
+    return Q("bool", filter=filter_clauses(filters)).to_dict()
 
 
 def price_range_query(key: str) -> Q:
@@ -202,6 +222,7 @@ def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
     return values
 
 
+@lru_cache(maxsize=1024)
 def facet_aggregations(filters: SearchFilters) -> dict:
     """One shared aggregation, under every active filter, for the facets whose
     own filter is not set (their counts are the same whether it is cleared or
@@ -304,21 +325,17 @@ class ElasticsearchBackend(SearchBackend):
         )
 
     def _body(self, parsed, filters, sort, first, after_values, *, corrected=frozenset()) -> dict:
-        search = (
-            Search()
-            .query(text_query(parsed, corrected=corrected))
-            .extra(
-                size=first + 1,
-                track_total_hits=True,
-                sort=SORT_CLAUSES[sort],
-                _source=["name"],
-            )
-        )
-        search = search.post_filter(Q("bool", filter=filter_clauses(filters)))
-        body = search.to_dict()
+        body = {
+            "query": text_query(parsed, corrected=corrected),
+            "post_filter": post_filter(filters),
+            "size": first + 1,
+            "track_total_hits": True,
+            "sort": SORT_CLAUSES[sort],
+            "_source": ["name"],
+            "aggs": {**facet_aggregations(filters), TEXT_MATCHES: {"filter": {"match_all": {}}}},
+        }
         if after_values is not None:
             body["search_after"] = after_values
-        body["aggs"] = {**facet_aggregations(filters), TEXT_MATCHES: {"filter": {"match_all": {}}}}
         return body
 
     def _execute(self, body: dict) -> dict | None:

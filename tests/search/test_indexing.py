@@ -340,3 +340,12 @@ def test_a_rebuild_that_fails_leaves_the_alias_and_the_text_table_alone(catalogu
     assert _name_folded(catalogue.garlic) == " toi co don dac san phan rang "
     assert not ProductSearchText.objects.filter(product_id=catalogue.honey.pk).exists()
     assert ProductSearchText.objects.filter(product_id=catalogue.grapes.pk).exists()
+
+
+def test_two_rebuilds_in_one_transaction(catalogue):
+    with transaction.atomic():
+        first = services.rebuild_index()
+        second = services.rebuild_index()
+
+    assert first.search_text_rows == second.search_text_rows == len(catalogue.live)
+    assert ProductSearchText.objects.count() == len(catalogue.live)

@@ -289,18 +289,19 @@ def sync_products(product_ids: Iterable[int]) -> SyncReport:
     """
     ids = set(product_ids)
     lookups = _Lookups()
-    live = [
-        (row, *lookups.for_row(row)) for row in product_rows(live_products().filter(pk__in=ids))
-    ]
+    live = []
+    for row in product_rows(live_products().filter(pk__in=ids)):
+        seller, path = lookups.for_row(row)
+        live.append((row, seller, path, document_source(row, seller, path)))
     report = SyncReport()
-    live_ids = {row["pk"] for row, _, _ in live}
+    live_ids = {row["pk"] for row, *_ in live}
     gone_ids = ids - live_ids
     sync_search_text(live, gone_ids)
     if not elasticsearch_enabled():
         report.indexed, report.deleted = live_ids, gone_ids
         return report
 
-    sources = [(entry[0]["pk"], document_source(*entry)) for entry in live]
+    sources = [(row["pk"], source) for row, _, _, source in live]
     actions = []
     for target in _write_targets():
         actions.extend(
@@ -360,15 +361,11 @@ def search_text_values(
     }
 
 
-def search_text_row(row: dict, seller: dict, path: list[Category]) -> ProductSearchText:
-    return ProductSearchText(**search_text_values(row, seller, path))
-
-
 def sync_search_text(
-    live: list[tuple[dict, dict, list[Category]]], gone_ids: Iterable[int]
+    live: list[tuple[dict, dict, list[Category], dict]], gone_ids: Iterable[int]
 ) -> None:
-    """``live`` holds (row, seller, category path) of each live product."""
-    rows = [search_text_row(*entry) for entry in live]
+    """``live`` holds (row, seller, category path, document source) of each live product."""
+    rows = [ProductSearchText(**search_text_values(*entry)) for entry in live]
     with transaction.atomic():
         ProductSearchText.objects.filter(product_id__in=list(gone_ids)).delete()
         _upsert_search_text(rows)

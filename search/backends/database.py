@@ -14,6 +14,7 @@ table changes. Relevance is the best field per word
 """
 
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from operator import and_, or_
@@ -96,22 +97,24 @@ class _Vocabulary:
 _vocabulary = _Vocabulary()
 
 
-def fuzzy_variants(term: str) -> list[str]:
+def fuzzy_variants(term: str, words: frozenset[str]) -> list[str]:
     distance = fuzzy_distance(term)
     if not distance:
         return []
     variants = [
-        word
-        for word in _vocabulary.words()
-        if word != term and edit_distance(word, term, distance) <= distance
+        word for word in words if word != term and edit_distance(word, term, distance) <= distance
     ]
     return sorted(variants)[:MAX_FUZZY_VARIANTS]
 
 
-def unknown_terms(terms: tuple[str, ...]) -> set[str]:
-    """Terms that are no name's word but have a near one (``fuzzy_variants``)."""
+def typo_variants(terms: tuple[str, ...]) -> tuple[dict[str, list[str]], set[str]]:
+    """The name words a few edits from each term, and the terms that are no
+    name's word but have such a neighbour (the likely typos), from one read of
+    the vocabulary."""
     words = _vocabulary.words()
-    return {term for term in terms if term not in words and fuzzy_variants(term)}
+    variants = {term: fuzzy_variants(term, words) for term in terms}
+    unknown = {term for term, near in variants.items() if near and term not in words}
+    return variants, unknown
 
 
 def _contains(column: str, word: str) -> Q:
@@ -209,8 +212,11 @@ class DatabaseBackend(SearchBackend):
         total_count = results.count()
         if not total_count and (filters == SearchFilters() or not matched.exists()):
             # The words as typed match nothing: try again with typo tolerance.
-            for corrected in correction_passes(parsed.terms, unknown_terms(parsed.terms)):
-                matched = self._matched(parsed, corrected=corrected)
+            variants, unknown = typo_variants(parsed.terms)
+            for corrected in correction_passes(parsed.terms, unknown):
+                matched = self._matched(
+                    parsed, variants={term: variants[term] for term in corrected}
+                )
                 results = matched.filter(filter_condition(filters))
                 total_count = results.count()
                 if total_count or matched.exists():
@@ -249,17 +255,19 @@ class DatabaseBackend(SearchBackend):
         return [row["search_price_min"] if row["search_price_min"] is not None else -1, row["pk"]]
 
     def _matched(
-        self, parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()
+        self, parsed: ParsedQuery, *, variants: Mapping[str, list[str]] | None = None
     ) -> QuerySet[Product]:
+        """Live products matching every word; ``variants`` are the name words
+        that the terms being corrected may also match."""
         conditions = []
         scores = []
         for word in parsed.words:
             term = folded_words(word).strip()
             if not term:
                 continue
-            variants = fuzzy_variants(term) if term in corrected else []
-            conditions.append(word_condition(term, variants))
-            scores.append(word_score(word, term, variants))
+            near = (variants or {}).get(term, [])
+            conditions.append(word_condition(term, near))
+            scores.append(word_score(word, term, near))
         base_score = reduce(lambda a, b: a + b, scores)
         return (
             live_products()

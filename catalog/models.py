@@ -3,7 +3,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 OCOP_VALIDITY_MONTHS = 36  # Decision 148/QĐ-TTg: a certificate is valid 36 months from issue.
 
@@ -107,9 +107,10 @@ class ProductVariant(models.Model):
         ordering = ["sort_order", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            # The price before a discount: only meaningful above the price.
             models.CheckConstraint(
-                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gte=0),
-                name="variant_compare_at_price_not_negative",
+                condition=Q(compare_at_price__isnull=True) | Q(compare_at_price__gt=F("price")),
+                name="variant_compare_at_price_above_price",
             ),
         ]
 

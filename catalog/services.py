@@ -60,12 +60,17 @@ class _Unset:
 UNSET = _Unset()
 
 # Column limits, checked here so that bad input is an error and not a 500.
-MAX_BIGINT = 2**63 - 1
 MAX_INTEGER = 2**31 - 1
 SLUG_MAX_LENGTH = 255
 SLUG_SUFFIX_ROOM = 10  # "-" and up to nine digits of a de-duplicating counter
 FALLBACK_SLUG = "san-pham"
 MAX_VARIANTS_PER_BULK = 100
+# What a shop can mean. A price above a billion đồng, a stock above a million
+# pieces or a parcel above a tonne is a typo or a probe, not an OCOP product;
+# the columns could hold far more.
+MAX_PRICE_VND = 1_000_000_000
+MAX_STOCK_QUANTITY = 1_000_000
+MAX_WEIGHT_GRAMS = 1_000_000
 
 
 class _Errors:
@@ -410,7 +415,7 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
             "price",
             fields.get("price"),
             negative_code="NEGATIVE_PRICE",
-            maximum=MAX_BIGINT,
+            maximum=MAX_PRICE_VND,
             required=True,
         )
     if "compare_at_price" in fields:
@@ -419,7 +424,7 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
             "compare_at_price",
             fields["compare_at_price"],
             negative_code="NEGATIVE_PRICE",
-            maximum=MAX_BIGINT,
+            maximum=MAX_PRICE_VND,
             required=False,
         )
     if "weight_grams" in fields:
@@ -428,7 +433,7 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
             "weight_grams",
             fields["weight_grams"],
             negative_code="NEGATIVE_WEIGHT",
-            maximum=MAX_INTEGER,
+            maximum=MAX_WEIGHT_GRAMS,
             required=False,
         )
     if fields.get("sort_order") is not None:
@@ -446,10 +451,26 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
             "quantity",
             fields.get("quantity", 0),
             negative_code="NEGATIVE_STOCK",
-            maximum=MAX_INTEGER,
+            maximum=MAX_STOCK_QUANTITY,
             required=True,
         )
     return cleaned
+
+
+def _check_compare_at_price(errors: _Errors, *, price, compare_at_price, changed: str) -> None:
+    """The price before a discount is above the price, or the discount means nothing.
+
+    ``changed`` names the field the client sent, so the error points at it.
+    """
+    if not (_is_int(price) and _is_int(compare_at_price)) or min(price, compare_at_price) < 0:
+        return  # already reported as not a number, or negative
+    if compare_at_price <= price:
+        errors.add(
+            changed,
+            f"The price before the discount ({compare_at_price}) must be above the price "
+            f"({price}).",
+            "COMPARE_AT_PRICE_NOT_ABOVE_PRICE",
+        )
 
 
 def _next_variant_sort_order(product: Product) -> int:
@@ -518,6 +539,12 @@ def variant_create(
         },
         creating=True,
     )
+    _check_compare_at_price(
+        errors,
+        price=cleaned["price"],
+        compare_at_price=cleaned["compare_at_price"],
+        changed="compare_at_price",
+    )
     if "sku" not in errors.by_field and ProductVariant.objects.filter(sku=cleaned["sku"]).exists():
         errors.add("sku", f"SKU {cleaned['sku']} is already used by another variant.", "UNIQUE")
     errors.raise_if_any()
@@ -544,7 +571,14 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
     rows = []
     for index, fields in enumerate(variants):
         row_errors = _Errors(prefix=f"variants.{index}.")
-        rows.append(_check_variant_fields(row_errors, dict(fields), creating=True))
+        row = _check_variant_fields(row_errors, dict(fields), creating=True)
+        _check_compare_at_price(
+            row_errors,
+            price=row["price"],
+            compare_at_price=row.get("compare_at_price"),
+            changed="compare_at_price",
+        )
+        rows.append(row)
         errors.merge(row_errors)
 
     seen: Counter[str] = Counter()
@@ -598,6 +632,12 @@ def variant_update(
     }
     errors = _Errors()
     cleaned = _check_variant_fields(errors, given, creating=False)
+    _check_compare_at_price(
+        errors,
+        price=cleaned.get("price", variant.price),
+        compare_at_price=cleaned.get("compare_at_price", variant.compare_at_price),
+        changed="compare_at_price" if "compare_at_price" in cleaned else "price",
+    )
     new_sku = cleaned.get("sku")
     if (
         new_sku
@@ -639,7 +679,7 @@ def stock_update(*, user, variant_id: int, quantity: int) -> ProductVariant:
         "quantity",
         quantity,
         negative_code="NEGATIVE_STOCK",
-        maximum=MAX_INTEGER,
+        maximum=MAX_STOCK_QUANTITY,
         required=True,
     )
     errors.raise_if_any()

@@ -22,6 +22,7 @@ ProductErrorCode = error_codes(
     "ProductErrorCode",
     "DUPLICATED_SKU",
     "NEGATIVE_PRICE",
+    "COMPARE_AT_PRICE_NOT_ABOVE_PRICE",
     "NEGATIVE_WEIGHT",
     "NEGATIVE_STOCK",
     "QUANTITY_BELOW_ALLOCATED",
@@ -204,8 +205,10 @@ class ProductDelete(CatalogMutation):
 class ProductVariantInput(graphene.InputObjectType):
     sku = graphene.String()
     name = graphene.String(description="e.g. `Hộp 500 g`.")
-    price = graphene.Int(description="Whole đồng.")
-    compare_at_price = graphene.Int(description="Whole đồng, the price before a discount.")
+    price = graphene.Int(description="Whole đồng, at most 1 000 000 000.")
+    compare_at_price = graphene.Int(
+        description="Whole đồng, the price before a discount: above `price`, or null."
+    )
     weight_grams = graphene.Int()
     sort_order = graphene.Int()
 
@@ -213,7 +216,9 @@ class ProductVariantInput(graphene.InputObjectType):
 class ProductVariantBulkCreateInput(ProductVariantInput):
     sku = graphene.String(required=True)
     price = graphene.Int(required=True, description="Whole đồng.")
-    quantity = graphene.Int(default_value=0, description="Pieces in stock to start with.")
+    quantity = graphene.Int(
+        default_value=0, description="Pieces in stock to start with, at most 1 000 000."
+    )
 
 
 class ProductVariantCreateInput(ProductVariantBulkCreateInput):

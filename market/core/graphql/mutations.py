@@ -10,9 +10,9 @@ fields. Domain errors and ``ValidationError`` become ``errors`` entries with
 import graphene
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from graphql_relay import from_global_id
 
 from market.core.errors import DomainError, NotFound
+from market.core.graphql.node import parse_global_id
 
 
 def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
@@ -28,13 +28,9 @@ def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.O
 
 
 def decode_id(global_id: str, expected_type: str, *, field: str = "id") -> int:
-    """The primary key behind a Relay global ID, or NotFound for anything else."""
-    try:
-        type_name, raw_pk = from_global_id(global_id)
-        pk = int(raw_pk)
-    except (TypeError, ValueError, UnicodeDecodeError):
-        raise NotFound(f"Invalid ID {global_id!r}.", code="INVALID_ID", field=field) from None
-    if type_name != expected_type or pk <= 0:
+    """The primary key behind a canonical Relay global ID of ``expected_type``, else NotFound."""
+    type_name, pk = parse_global_id(global_id, field=field)
+    if type_name != expected_type:
         raise NotFound(
             f"ID {global_id!r} is not a {expected_type}.", code="INVALID_ID", field=field
         )

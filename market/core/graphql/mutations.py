@@ -2,9 +2,11 @@
 
 A mutation declares ``error_type`` (built with ``error_type_for``) and
 implements ``perform(root, info, **data)`` which returns a dict of payload
-fields. Domain errors and ``ValidationError`` become ``errors`` entries with
-``field``, ``code`` and ``message``; the transaction around the request
-(``ATOMIC_MUTATIONS``) is rolled back so nothing changes.
+fields. Every string argument is cleaned first (``market.core.text``): text in
+NFC and trimmed, with control and bidi-override characters refused as field
+errors before ``perform`` runs. Domain errors and ``ValidationError`` become
+``errors`` entries with ``field``, ``code`` and ``message``; the transaction
+around the request (``ATOMIC_MUTATIONS``) is rolled back so nothing changes.
 """
 
 import graphene
@@ -13,6 +15,10 @@ from django.db import transaction
 
 from market.core.errors import DomainError, NotFound
 from market.core.graphql.node import parse_global_id
+from market.core.text import check_secret, clean_text
+
+# Arguments compared byte for byte and never displayed: checked, never changed.
+SECRET_ARGUMENTS = frozenset({"password", "token", "refresh_token"})
 
 
 def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
@@ -79,6 +85,17 @@ class BaseMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, **data):
+        text_errors: dict[str, list[ValidationError]] = {}
+        data = {
+            name: _cleaned(value, _error_key(name, value), name in SECRET_ARGUMENTS, text_errors)
+            for name, value in data.items()
+        }
+        if text_errors:
+            return cls(
+                errors=_errors_from_validation(
+                    ValidationError(text_errors), cls.error_type, cls.error_code_enum
+                )
+            )
         try:
             with transaction.atomic():
                 payload = cls.perform(root, info, **data)
@@ -92,8 +109,39 @@ class BaseMutation(graphene.Mutation):
         return cls(errors=[], **payload)
 
 
+def _error_key(argument: str, value) -> str:
+    """Errors inside the conventional ``input`` object are keyed by its fields alone,
+    as services key theirs (``name``, not ``input.name``)."""
+    return "" if argument == "input" and isinstance(value, dict) else argument
+
+
+def _cleaned(value, key: str, secret: bool, errors: dict):
+    """``value`` with every string in it cleaned; problems recorded in ``errors`` by path."""
+    if isinstance(value, str):
+        try:
+            return check_secret(value) if secret else clean_text(value)
+        except ValidationError as exc:
+            errors.setdefault(key or "__all__", []).extend(exc.error_list)
+            return value
+    if isinstance(value, dict):
+        # graphene's input objects are dicts that also expose their fields as attributes.
+        for name, item in list(value.items()):
+            path = f"{key}.{name}" if key else name
+            cleaned = _cleaned(item, path, secret or name in SECRET_ARGUMENTS, errors)
+            value[name] = cleaned
+            if isinstance(value, graphene.InputObjectType):
+                setattr(value, name, cleaned)
+        return value
+    if isinstance(value, list):
+        return [
+            _cleaned(item, f"{key}.{index}", secret, errors) for index, item in enumerate(value)
+        ]
+    return value
+
+
 COMMON_ERROR_CODES = (
     "INVALID",
+    "INVALID_TEXT",
     "REQUIRED",
     "NOT_FOUND",
     "INVALID_ID",

@@ -29,7 +29,7 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	DEBUG=true $(BIN)/python manage.py load_demo
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql/   health: http://$(HOST):$(PORT)/health/"
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -190,7 +190,8 @@ def test_reset_deletes_edits_and_loads_the_same_rows(loaded):
     assert summary["created"]["products"] == 30
 
 
-def test_command_prints_the_summary_and_the_password(db):
+def test_command_prints_the_summary_and_the_password(db, settings, capfd):
+    settings.DEBUG = True
     out = StringIO()
 
     call_command("load_demo", stdout=out)
@@ -199,6 +200,19 @@ def test_command_prints_the_summary_and_the_password(db):
     assert re.search(r"products\s+30\s+\(30\)", text)
     assert "ocop-demo-2025" in text
     assert "owner+ho-kinh-doanh-quang-minh@demo.ocop.vn" in text
+    captured = capfd.readouterr()
+    assert "succeeded in" not in captured.out + captured.err, "eager task logs are noise here"
+
+
+def test_command_refuses_to_run_without_debug_unless_told(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG=false"):
+        call_command("load_demo", stdout=StringIO())
+    assert not Product.objects.exists()
+
+    call_command("load_demo", "--allow-without-debug", stdout=StringIO())
+    assert Product.objects.count() == 30
 
 
 def test_files_that_disagree_are_refused_before_writing(db):
@@ -224,4 +238,4 @@ def test_command_turns_bad_files_into_a_command_error(db, monkeypatch):
     monkeypatch.setattr(loader, "read_catalog", lambda: {"categories": [], "sellers": []})
 
     with pytest.raises(CommandError, match=r"differ from sellers\.csv"):
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--allow-without-debug", stdout=StringIO())

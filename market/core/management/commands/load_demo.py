@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from market.demo.loader import KINDS, DemoDataError, load_demo
@@ -16,8 +17,24 @@ class Command(BaseCommand):
             action="store_true",
             help="delete the demo sellers, products, categories and accounts first",
         )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help=(
+                "load even though DEBUG is off: the demo accounts share one published "
+                "password, so only do this on a machine nobody else can reach"
+            ),
+        )
 
-    def handle(self, *args, reset, **options):
+    def handle(self, *args, reset, allow_without_debug, **options):
+        if not settings.DEBUG and not allow_without_debug:
+            # With DEBUG off this looks like production, where accounts with a password
+            # printed in the README would be open doors.
+            raise CommandError(
+                "Refusing to load demo data with DEBUG=false: the demo accounts share a "
+                "published password. Run with DEBUG=true (as `make run` does), or pass "
+                "--allow-without-debug on a machine nobody else can reach."
+            )
         try:
             summary = load_demo(reset=reset)
         except DemoDataError as error:

@@ -55,6 +55,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate such as "5/15 minutes" or "100/hour", in the notation of the ``limits`` library."""
+    from limits import parse
+
+    value = env_str(name, default)
+    try:
+        item = parse(value)
+    except ValueError:
+        raise malformed(name, value, "a rate such as '5/15 minutes' or '100/hour'") from None
+    if item.amount < 1:
+        raise malformed(name, value, "a rate of at least one attempt")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
-from market.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from market.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "graphene_django",
     "django_filters",
     "market.core",
@@ -38,7 +47,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer on a CORS path, a refusal from a later middleware
+    # included (the JWT middleware's 401), carries the CORS headers a browser needs.
+    "corsheaders.middleware.CorsMiddleware",
+    # Next, so that a failure in any view or middleware below answers JSON on /graphql/.
+    "market.core.middleware.GraphQLInternalErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves STATIC_ROOT (GraphiQL's assets, the admin's; `collectstatic` fills it, as
+    # the Dockerfile does) from the app server itself. With DEBUG, runserver serves them.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,12 +138,35 @@ GRAPHENE = {"SCHEMA": "market.schema.schema", "ATOMIC_MUTATIONS": True}
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 12, minimum=2)
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 50_000, minimum=1)
 GRAPHQL_MAX_QUERY_BYTES = env_int("GRAPHQL_MAX_QUERY_BYTES", 64 * 1024, minimum=1024)
+# Fields an operation selects once its fragments are expanded (GraphiQL's
+# introspection query selects about 200), the most selections of one field in one
+# selection set (aliases and fragment repeats), and root fields per operation.
+GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 2_000, minimum=10)
+GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 20, minimum=1)
+GRAPHQL_MAX_ROOT_FIELDS = env_int("GRAPHQL_MAX_ROOT_FIELDS", 30, minimum=1)
+# `__schema` and `__type` queries, and "Did you mean …?" in error messages (which
+# would spell the schema out to whoever guesses): often off in production.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=True)
+# GraphiQL, the in-browser IDE on GET /graphql/, from the project's own static files;
+# off by default in production, where a browser then gets the JSON answer.
+GRAPHIQL = env_bool("GRAPHIQL", default=DEBUG)
+
+# CORS: storefronts on these origins may call /graphql/ from a browser. Sign-in is a
+# bearer token, never a cookie, so no credentials are allowed.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000"])
+CORS_URLS_REGEX = r"^/graphql/$"
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "authorization", "content-type")
+CORS_ALLOW_CREDENTIALS = False
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # An eager task runs inside the request or command that queued it: a line per
+    # success there is noise (a worker logs its own).
+    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
 }
 AUTH_USER_MODEL = "accounts.User"
 
@@ -134,6 +174,31 @@ AUTH_USER_MODEL = "accounts.User"
 JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 5 * 60, minimum=30)
 JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 30 * 24 * 3600, minimum=60)
 JWT_ALGORITHM = "HS256"
+
+# Throttles (market.core.throttle, policy in market.accounts.throttling): attempts per
+# window, written as "5/15 minutes" or "100/hour". Counted in Redis on REDIS_URL under
+# THROTTLE_KEY_PREFIX, shared by every worker; in memory when REDIS_URL is unset.
+THROTTLE_KEY_PREFIX = env_str("THROTTLE_KEY_PREFIX", "ocop-throttle")
+# Proxies of ours in front of the app, each appending to X-Forwarded-For; 0 believes
+# REMOTE_ADDR only (a client could write anything in the header).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+SIGN_IN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = env_rate(
+    "SIGN_IN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS", "5/15 minutes"
+)
+# Many buyers can share one mobile network's address: high, against credential stuffing.
+SIGN_IN_ATTEMPTS_PER_ADDRESS = env_rate("SIGN_IN_ATTEMPTS_PER_ADDRESS", "100/hour")
+# From all addresses together, except those the account signed in from in the last
+# SIGN_IN_KNOWN_ADDRESS_DAYS days: an attack from many places cannot lock the owner out.
+SIGN_IN_ATTEMPTS_PER_ACCOUNT = env_rate("SIGN_IN_ATTEMPTS_PER_ACCOUNT", "20/hour")
+SIGN_IN_KNOWN_ADDRESS_DAYS = env_int("SIGN_IN_KNOWN_ADDRESS_DAYS", 30, minimum=1)
+PASSWORD_RESET_REQUESTS_PER_ACCOUNT_AND_ADDRESS = env_rate(
+    "PASSWORD_RESET_REQUESTS_PER_ACCOUNT_AND_ADDRESS", "5/hour"
+)
+PASSWORD_RESET_REQUESTS_PER_ADDRESS = env_rate("PASSWORD_RESET_REQUESTS_PER_ADDRESS", "20/hour")
+SET_PASSWORD_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = env_rate(
+    "SET_PASSWORD_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS", "5/15 minutes"
+)
+SET_PASSWORD_ATTEMPTS_PER_ADDRESS = env_rate("SET_PASSWORD_ATTEMPTS_PER_ADDRESS", "20/hour")
 
 # Set-password links (password reset, staff invitations) lead to the storefront's
 # page, which sends the email and token back with `setPassword`. Links are built
@@ -147,6 +212,8 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimu
 PASSWORD_RESET_REQUEST_INTERVAL_SECONDS = env_int(
     "PASSWORD_RESET_REQUEST_INTERVAL_SECONDS", 5 * 60, minimum=0
 )
+# An invitation to a seller's staff waits this many days for the invited person's answer.
+SELLER_INVITATION_TTL_DAYS = env_int("SELLER_INVITATION_TTL_DAYS", 7, minimum=1)
 
 # Email: printed on the console unless an SMTP server is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -16,6 +16,21 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture(autouse=True)
+def throttle_state(settings):
+    """Throttle counters of the tests' own prefix, empty before and after each test.
+
+    Tests sign in many times from the test client's one address; counts left
+    by one test (or an earlier run) must not refuse the next one.
+    """
+    from market.core import throttle
+
+    settings.THROTTLE_KEY_PREFIX = "test-throttle"
+    throttle.reset_all()
+    yield
+    throttle.reset_all()
+
+
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port that nothing listens on."""

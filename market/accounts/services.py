@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from market.accounts import jwt, tasks
+from market.accounts import jwt, tasks, throttling
 from market.accounts.models import RefreshToken, User
 from market.core.errors import DomainError, invalid
 
@@ -59,9 +59,15 @@ def register_buyer(*, email: str, password: str, first_name: str = "", last_name
 
 
 @transaction.atomic
-def create_tokens(*, email: str, password: str) -> IssuedTokens:
-    """Sign in with email and password: an access token and a new refresh token."""
-    user = User.objects.filter(email__iexact=normalize_email(email)).first()
+def create_tokens(*, email: str, password: str, client_address: str) -> IssuedTokens:
+    """Sign in with email and password: an access token and a new refresh token.
+
+    Throttled (see ``throttling``): a refused attempt raises ``Throttled``
+    before any hashing or query.
+    """
+    email = normalize_email(email)
+    throttling.sign_in_attempt(email=email, address=client_address)
+    user = User.objects.filter(email__iexact=email).first()
     if user is None:
         # Hash anyway, so the answer's timing does not tell which emails have accounts.
         User().set_password(password)
@@ -73,24 +79,24 @@ def create_tokens(*, email: str, password: str) -> IssuedTokens:
         raise DomainError("This account is disabled.", code="INACTIVE", field="email")
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
+    throttling.signed_in(email=email, address=client_address)
     return _issue_tokens(user)
 
 
 @transaction.atomic
-def request_password_reset(*, email: str) -> None:
+def request_password_reset(*, email: str, client_address: str) -> None:
     """Email a set-password link to the account with ``email``, if there is an active one.
 
     The caller learns nothing either way, so the request cannot be used to find
     out who has an account; and one account gets at most one email per
-    ``PASSWORD_RESET_REQUEST_INTERVAL_SECONDS``.
+    ``PASSWORD_RESET_REQUEST_INTERVAL_SECONDS``. Throttled per account and
+    address and per address, before any query.
     """
+    email = normalize_email(email)
+    throttling.password_reset_request(email=email, address=client_address)
     now = timezone.now()
     quiet_since = now - datetime.timedelta(seconds=settings.PASSWORD_RESET_REQUEST_INTERVAL_SECONDS)
-    user = (
-        User.objects.select_for_update()
-        .filter(email__iexact=normalize_email(email), is_active=True)
-        .first()
-    )
+    user = User.objects.select_for_update().filter(email__iexact=email, is_active=True).first()
     if user is None or (
         user.last_password_reset_request is not None
         and user.last_password_reset_request > quiet_since
@@ -102,14 +108,16 @@ def request_password_reset(*, email: str) -> None:
 
 
 @transaction.atomic
-def set_password(*, email: str, token: str, password: str) -> IssuedTokens:
+def set_password(*, email: str, token: str, password: str, client_address: str) -> IssuedTokens:
     """Set a password with the token of an emailed link, and sign in.
 
     Every session open before is ended: a reset usually means the old password
     is forgotten or known to someone else. The token is spent, as it is derived
-    from the password it replaces.
+    from the password it replaces. Throttled like signing in, before any query.
     """
-    user = User.objects.select_for_update().filter(email__iexact=normalize_email(email)).first()
+    email = normalize_email(email)
+    throttling.set_password_attempt(email=email, address=client_address)
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
     # An unknown address and a bad token get the same answer.
     if user is None or not default_token_generator.check_token(user, token):
         raise DomainError(
@@ -117,6 +125,7 @@ def set_password(*, email: str, token: str, password: str) -> IssuedTokens:
             code="INVALID_TOKEN",
             field="token",
         )
+    throttling.set_password_token_accepted(email=email, address=client_address)
     if not user.is_active:
         raise DomainError("This account is disabled.", code="INACTIVE", field="email")
     if password_errors := _password_errors(password, user):
@@ -125,6 +134,7 @@ def set_password(*, email: str, token: str, password: str) -> IssuedTokens:
     user.last_login = timezone.now()
     user.save(update_fields=["password", "last_login"])
     revoke_all_refresh_tokens(user=user)
+    throttling.signed_in(email=email, address=client_address)
     return _issue_tokens(user)
 
 

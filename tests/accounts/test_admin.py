@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_admin_pages_open(admin_client, name):
     user = UserFactory()
-    create_tokens(email=user.email, password="mat-khau-an-toan-2025")
+    create_tokens(email=user.email, password="mat-khau-an-toan-2025", client_address="127.0.0.1")
     Address.objects.create(full_name="Nguyễn Thị Lan", ward="Phước Hậu", user=user)
 
     response = admin_client.get(reverse(f"admin:{name}"))
@@ -32,7 +32,9 @@ def test_admin_pages_open(admin_client, name):
 def test_admin_revokes_selected_refresh_tokens(admin_client):
     user = UserFactory()
     for _ in range(2):
-        create_tokens(email=user.email, password="mat-khau-an-toan-2025")
+        create_tokens(
+            email=user.email, password="mat-khau-an-toan-2025", client_address="127.0.0.1"
+        )
     kept, revoked = RefreshToken.objects.order_by("pk")
 
     admin_client.post(
@@ -49,7 +51,9 @@ def test_admin_revokes_selected_refresh_tokens(admin_client):
 def test_admin_signs_a_user_out_everywhere(admin_client):
     user = UserFactory()
     for _ in range(2):
-        create_tokens(email=user.email, password="mat-khau-an-toan-2025")
+        create_tokens(
+            email=user.email, password="mat-khau-an-toan-2025", client_address="127.0.0.1"
+        )
 
     admin_client.post(
         reverse("admin:accounts_user_changelist"),

@@ -4,6 +4,7 @@ from graphene.utils.str_converters import to_camel_case
 
 from market.accounts import jwt, selectors, services
 from market.accounts.graphql.types import User
+from market.core import throttle
 from market.core.errors import DomainError
 from market.core.graphql.mutations import BaseMutation, error_codes, error_type_for
 from market.core.permissions import require_authenticated
@@ -17,8 +18,16 @@ AccountErrorCode = error_codes(
     "JWT_INVALID",
     "JWT_REVOKED",
     "PASSWORD_TOO_WEAK",
+    "TOO_MANY_ATTEMPTS",
 )
-AccountError = error_type_for("AccountError", AccountErrorCode)
+
+
+class AccountError(error_type_for("AccountErrorFields", AccountErrorCode)):
+    # The wait is in the message for people; a storefront counting down, or
+    # disabling its button, needs it as a number, and the message is translated.
+    retry_after = graphene.Int(
+        description="With TOO_MANY_ATTEMPTS: seconds to wait before trying again."
+    )
 
 
 class InputFieldMutation(BaseMutation):
@@ -33,7 +42,16 @@ class InputFieldMutation(BaseMutation):
 
     @classmethod
     def mutate(cls, root, info, **data):
-        payload = super().mutate(root, info, **data)
+        try:
+            payload = super().mutate(root, info, **data)
+        except throttle.Throttled as exc:
+            # Raised before the service did anything, so there is nothing to undo.
+            error = AccountError(
+                code=AccountErrorCode.TOO_MANY_ATTEMPTS,
+                message=exc.message,
+                retry_after=exc.retry_after,
+            )
+            return cls(errors=[error])
         for error in payload.errors:
             if error.field:
                 error.field = to_camel_case(error.field)
@@ -88,13 +106,20 @@ class TokenCreate(InputFieldMutation):
         password = graphene.String(required=True)
 
     class Meta:
-        description = "Sign in with email and password."
+        description = (
+            "Sign in with email and password. Repeated failures for an account or from an "
+            "address are refused for a while with `TOO_MANY_ATTEMPTS` and `retryAfter`."
+        )
         error_type = AccountError
         error_code_enum = AccountErrorCode
 
     @classmethod
-    def perform(cls, _root, _info, email, password):
-        return _signed_in(services.create_tokens(email=email, password=password))
+    def perform(cls, _root, info, email, password):
+        return _signed_in(
+            services.create_tokens(
+                email=email, password=password, client_address=throttle.client_address(info.context)
+            )
+        )
 
 
 class TokenRefresh(InputFieldMutation):
@@ -180,14 +205,18 @@ class RequestPasswordReset(InputFieldMutation):
         description = (
             "Email a link to set a new password (or a first one, for invited staff). "
             "The answer is the same whether or not the address has an account; "
-            "an account gets at most one such email every few minutes."
+            "an account gets at most one such email every few minutes. Too many requests for "
+            "an account or from an address are refused with `TOO_MANY_ATTEMPTS` and "
+            "`retryAfter`."
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
 
     @classmethod
-    def perform(cls, _root, _info, email):
-        services.request_password_reset(email=email)
+    def perform(cls, _root, info, email):
+        services.request_password_reset(
+            email=email, client_address=throttle.client_address(info.context)
+        )
         return {}
 
 
@@ -204,14 +233,22 @@ class SetPassword(InputFieldMutation):
     class Meta:
         description = (
             "Set the password with the email and token of a set-password link, and sign in. "
-            "Every other session of the account is ended."
+            "Every other session of the account is ended. Repeated wrong tokens are refused "
+            "for a while with `TOO_MANY_ATTEMPTS` and `retryAfter`."
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
 
     @classmethod
-    def perform(cls, _root, _info, email, token, password):
-        return _signed_in(services.set_password(email=email, token=token, password=password))
+    def perform(cls, _root, info, email, token, password):
+        return _signed_in(
+            services.set_password(
+                email=email,
+                token=token,
+                password=password,
+                client_address=throttle.client_address(info.context),
+            )
+        )
 
 
 class AccountMutations(graphene.ObjectType):

@@ -1,4 +1,7 @@
-"""Account emails: set-password links for password resets and staff invitations.
+"""Account emails: set-password links, and sending any email to an account.
+
+Other apps' emails (a seller's staff invitation, in ``market.sellers.emails``)
+use ``set_password_link`` and ``send_to_user`` from here.
 
 The link carries the address and a token from Django's password-reset token
 generator. The token is derived from the account's current password hash and
@@ -14,7 +17,6 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from market.accounts.models import User
-from market.sellers.models import SellerMembership
 
 
 def set_password_link(user: User) -> str:
@@ -23,7 +25,7 @@ def set_password_link(user: User) -> str:
 
 
 def send_password_reset(user: User) -> None:
-    _send(
+    send_to_user(
         user,
         subject="Đặt lại mật khẩu tài khoản Sàn OCOP Ninh Thuận",
         template="accounts/email/password_reset.txt",
@@ -31,22 +33,7 @@ def send_password_reset(user: User) -> None:
     )
 
 
-def send_staff_invitation(membership: SellerMembership) -> None:
-    """Tell the person they now work for the seller; a new account also gets its link."""
-    user = membership.user
-    _send(
-        user,
-        subject=f"Bạn được mời quản lý gian hàng {membership.seller.name}",
-        template="accounts/email/staff_invitation.txt",
-        context={
-            "seller": membership.seller,
-            "role": membership.get_role_display(),
-            "link": None if user.has_usable_password() else set_password_link(user),
-        },
-    )
-
-
-def _send(user: User, *, subject: str, template: str, context: dict) -> None:
+def send_to_user(user: User, *, subject: str, template: str, context: dict) -> None:
     # The template tags leave blank lines around the text.
     body = render_to_string(template, {"user": user, **context}).strip() + "\n"
     send_mail(subject, body, None, [user.email])

@@ -4,7 +4,6 @@ from celery import shared_task
 
 from market.accounts import emails
 from market.accounts.models import User
-from market.sellers.models import SellerMembership
 
 
 @shared_task(name="accounts.tasks.send_password_reset_email", ignore_result=True)
@@ -13,12 +12,3 @@ def send_password_reset_email(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         emails.send_password_reset(user)
-
-
-@shared_task(name="accounts.tasks.send_staff_invitation_email", ignore_result=True)
-def send_staff_invitation_email(membership_id: int) -> None:
-    membership = (
-        SellerMembership.objects.select_related("seller", "user").filter(pk=membership_id).first()
-    )
-    if membership is not None and membership.user.is_active:
-        emails.send_staff_invitation(membership)

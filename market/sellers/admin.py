@@ -1,9 +1,11 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from market.core.errors import DomainError
 from market.sellers import services
-from market.sellers.models import Seller, SellerMembership
+from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from market.sellers.validators import normalize_phone, normalize_tax_code
 
 
@@ -36,11 +38,22 @@ class SellerAdminForm(forms.ModelForm):
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown, not edited: people join by accepting an invitation, and leave or change role
+    through the API, whose rules (consent, the last owner) the admin would bypass."""
+
     model = SellerMembership
     extra = 0
     fields = ("user", "role", "created_at")
-    readonly_fields = ("created_at",)
-    autocomplete_fields = ("user",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Seller)
@@ -65,3 +78,39 @@ class SellerAdmin(admin.ModelAdmin):
     def reactivate(self, request, queryset):
         for seller in queryset:
             services.update_seller(seller=seller, status=Seller.Status.ACTIVE)
+
+
+@admin.register(SellerInvitation)
+class SellerInvitationAdmin(admin.ModelAdmin):
+    """The record of invitations; an operator may revoke a pending one, through the service."""
+
+    list_display = ("seller", "user", "role", "status", "created_at", "expires_at", "decided_at")
+    list_filter = ("status", "role")
+    search_fields = ("seller__name", "user__email")
+    list_select_related = ("seller", "user")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke selected pending invitations"))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for invitation in queryset:
+            try:
+                services.revoke_invitation(invitation_id=invitation.pk, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{invitation}: {exc.message}", messages.WARNING)
+            else:
+                revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation revoked.", "%(count)d invitations revoked.", revoked)
+            % {"count": revoked},
+        )

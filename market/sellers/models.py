@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Seller(models.Model):
@@ -74,3 +76,97 @@ class SellerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.seller_id} ({self.role})"
+
+
+class SellerInvitation(models.Model):
+    """An offer of a place in a seller's staff, which only the invited person can take up.
+
+    Nobody becomes staff of a seller without saying yes: the invitation names
+    the account (one is opened, without a password, for an email not yet
+    known), and a membership is created only when that person, signed in,
+    accepts. A pending invitation past ``expires_at`` is expired whether or not
+    its row says so yet (see ``is_expired``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_invitations"
+    )
+    role = models.CharField(
+        max_length=8, choices=SellerMembership.Role.choices, default=SellerMembership.Role.STAFF
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Kept for the record; empty once that account is deleted.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was accepted, declined, revoked or expired."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who accepted, declined or revoked it.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["seller", "status"]),
+        ]
+        constraints = [
+            # A second invitation while one waits would only be a second email.
+            models.UniqueConstraint(
+                fields=["seller", "user"],
+                condition=models.Q(status="pending"),
+                name="seller_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "accepted", "declined", "revoked", "expired"]
+                ),
+                name="seller_invitation_status_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "staff"]), name="seller_invitation_role_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="seller_invitation_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="seller_invitation_decided_unless_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} to {self.seller_id} ({self.role}, {self.status})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.PENDING and self.expires_at <= (now or timezone.now())
+        )
+
+    @property
+    def current_status(self) -> str:
+        """The status as it stands now: a pending invitation past its expiry is expired."""
+        return self.Status.EXPIRED if self.is_expired() else self.status

@@ -1,10 +1,11 @@
-"""Reads for sellers: who sees which seller, and search by name."""
+"""Reads for sellers: who sees which seller, its staff and its invitations; search by name."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
-from market.core.permissions import is_operator
-from market.sellers.models import Seller, SellerMembership
+from market.core.permissions import is_operator, seller_ids_of
+from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from search.analysis import fold
 
 
@@ -50,4 +51,76 @@ def memberships_of_sellers(seller_ids: list[int]) -> QuerySet[SellerMembership]:
         SellerMembership.objects.filter(seller_id__in=seller_ids)
         .select_related("seller__address", "user")
         .order_by("created_at", "pk")
+    )
+
+
+def seller_ids_owned_by(user) -> set[int]:
+    """Sellers the user owns, cached on the user object for the rest of the request."""
+    if not user or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_owned_seller_ids", None)
+    if cached is None:
+        cached = set(
+            user.seller_memberships.filter(role=SellerMembership.Role.OWNER).values_list(
+                "seller_id", flat=True
+            )
+        )
+        user._owned_seller_ids = cached
+    return cached
+
+
+def membership_visible_to(user, pk: int) -> SellerMembership | None:
+    """A membership, for the seller's own staff and operators; None for everyone else.
+
+    "Not visible" and "does not exist" are one answer, so that a stranger
+    cannot learn which IDs exist.
+    """
+    if not user or not user.is_authenticated:
+        return None
+    membership = SellerMembership.objects.select_related("seller", "user").filter(pk=pk).first()
+    if membership is None:
+        return None
+    if is_operator(user) or membership.seller_id in seller_ids_of(user):
+        return membership
+    return None
+
+
+def invitation_visible_to(user, pk: int) -> SellerInvitation | None:
+    """An invitation, for the invited person, the seller's owners and operators; else None."""
+    if not user or not user.is_authenticated:
+        return None
+    invitation = SellerInvitation.objects.select_related("seller", "user").filter(pk=pk).first()
+    if invitation is None:
+        return None
+    if (
+        invitation.user_id == user.pk
+        or is_operator(user)
+        or invitation.seller_id in seller_ids_owned_by(user)
+    ):
+        return invitation
+    return None
+
+
+def pending_invitations() -> QuerySet[SellerInvitation]:
+    """Invitations still waiting for an answer: pending and not past their expiry."""
+    return SellerInvitation.objects.filter(
+        status=SellerInvitation.Status.PENDING, expires_at__gt=timezone.now()
+    )
+
+
+def pending_invitations_of_users(user_ids: list[int]) -> QuerySet[SellerInvitation]:
+    return (
+        pending_invitations()
+        .filter(user_id__in=user_ids)
+        .select_related("seller__address", "user")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def pending_invitations_of_sellers(seller_ids: list[int]) -> QuerySet[SellerInvitation]:
+    return (
+        pending_invitations()
+        .filter(seller_id__in=seller_ids)
+        .select_related("seller__address", "user")
+        .order_by("-created_at", "-pk")
     )

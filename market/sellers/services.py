@@ -1,22 +1,32 @@
-"""Writes for sellers: creating and editing a seller's profile, inviting its staff.
+"""Writes for sellers: creating and editing a seller's profile; its staff and invitations.
 
-Permissions are the caller's business (the GraphQL mutations check them with
-``market.core.permissions``); these functions check the data.
+Who may create or edit a seller, or invite to it, is the caller's check (the
+GraphQL mutations use ``market.core.permissions``). The functions that answer
+an invitation or change a member take the acting user (``by``) and check the
+object-level rules themselves, under the seller's row lock, because who acts
+is part of the rule: only the invited person accepts, a member may leave, and
+an owner removed a moment ago must not remove the last other owner.
 """
 
+import datetime
 import re
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from market.accounts import tasks as account_tasks
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
-from market.core.errors import DomainError, invalid
-from market.sellers.models import Seller, SellerMembership
+from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
+from market.core.permissions import is_operator, is_seller_owner
+from market.sellers import selectors
+from market.sellers import tasks as seller_tasks
+from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from market.sellers.validators import normalize_phone, normalize_tax_code
 from search import services as search_services
 from search.analysis import fold
@@ -32,6 +42,26 @@ OPERATOR_FIELDS = ("is_verified", "status")
 
 class AlreadyMember(DomainError):
     code = "ALREADY_MEMBER"
+
+
+class AlreadyInvited(DomainError):
+    code = "ALREADY_INVITED"
+
+
+class CannotBeStaff(DomainError):
+    code = "CANNOT_BE_STAFF"
+
+
+class InvitationNotPending(DomainError):
+    code = "INVITATION_NOT_PENDING"
+
+
+class InvitationExpired(DomainError):
+    code = "INVITATION_EXPIRED"
+
+
+class LastOwner(DomainError):
+    code = "LAST_OWNER"
 
 
 @transaction.atomic
@@ -76,33 +106,234 @@ def update_seller(*, seller: Seller, address: dict | None = None, **changes) -> 
 
 
 @transaction.atomic
-def invite_staff(*, seller: Seller, email: str, role: str) -> SellerMembership:
-    """Make the person with ``email`` staff of ``seller``, creating their account if needed.
+def invite_staff(
+    *, seller: Seller, email: str, role: str, invited_by: User | None = None
+) -> SellerInvitation:
+    """Invite the person with ``email`` to ``seller``'s staff; they join only if they accept.
 
-    The person is told by email. A new account has no usable password: the
-    email carries a set-password link (see ``market.accounts.emails``).
+    Who may invite is the caller's check (the seller's owners and operators).
+    An email with no account yet gets one, without a usable password, and
+    the invitation email then carries a set-password link (see
+    ``market.accounts.emails``). Either way the person must sign in and accept:
+    an account opened by an invitation is still not consent to join, and a
+    mistyped address must not make a stranger staff by their using the link.
     """
     email = normalize_email(email)
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": exc.error_list}) from None
-    if role not in SellerMembership.Role.values:
-        raise invalid("role", f"Unknown role {role!r}.")
+    _check_role(role)
+    seller = _locked_seller(seller.pk)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email)
-    elif user.role == User.Role.AUDITOR:
-        # Auditors inspect sellers; working for one would mark their own homework.
-        raise invalid("email", "An auditor of the agriculture department cannot be seller staff.")
+    _check_may_be_staff(user, field="email")
+    if SellerMembership.objects.filter(seller=seller, user=user).exists():
+        raise AlreadyMember(
+            _("%(email)s is already staff of %(seller)s.")
+            % {"email": email, "seller": seller.name},
+            field="email",
+        )
+    now = timezone.now()
+    # A pending invitation past its expiry no longer counts: mark it, so a new one may be made.
+    SellerInvitation.objects.filter(
+        seller=seller, user=user, status=SellerInvitation.Status.PENDING, expires_at__lte=now
+    ).update(status=SellerInvitation.Status.EXPIRED, decided_at=now)
     try:
         with transaction.atomic():
-            membership = SellerMembership.objects.create(seller=seller, user=user, role=role)
+            invitation = SellerInvitation.objects.create(
+                seller=seller,
+                user=user,
+                role=role,
+                invited_by=invited_by,
+                created_at=now,
+                expires_at=now + datetime.timedelta(days=settings.SELLER_INVITATION_TTL_DAYS),
+            )
     except IntegrityError:
-        raise AlreadyMember(f"{email} is already staff of {seller.name}.", field="email") from None
+        raise AlreadyInvited(
+            _("%(email)s already has an invitation to %(seller)s waiting for an answer.")
+            % {"email": email, "seller": seller.name},
+            field="email",
+        ) from None
     transaction.on_commit(
-        partial(account_tasks.send_staff_invitation_email.delay, membership.pk), robust=True
+        partial(seller_tasks.send_invitation_email.delay, invitation.pk), robust=True
     )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation_id: int, by: User) -> tuple[SellerInvitation, SellerMembership]:
+    """The invited person, signed in as ``by``, joins the seller in the invitation's role."""
+    invitation = _invitation_to_answer(invitation_id, by=by)
+    _check_may_be_staff(by, field="id")
+    if SellerMembership.objects.filter(seller_id=invitation.seller_id, user=by).exists():
+        raise AlreadyMember(_("You are already staff of this seller."), field="id")
+    membership = SellerMembership.objects.create(
+        seller_id=invitation.seller_id, user=by, role=invitation.role
+    )
+    _decide(invitation, SellerInvitation.Status.ACCEPTED, by=by)
+    return invitation, membership
+
+
+@transaction.atomic
+def decline_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
+    """The invited person, signed in as ``by``, says no; nothing else changes."""
+    invitation = _invitation_to_answer(invitation_id, by=by)
+    _decide(invitation, SellerInvitation.Status.DECLINED, by=by)
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
+    """The seller's owner or an operator withdraws an invitation that waits for an answer."""
+    invitation = _locked_invitation(invitation_id, by=by)
+    if not (is_operator(by) or is_seller_owner(by, invitation.seller_id)):
+        raise PermissionDenied(_("Only the seller's owners and operators revoke invitations."))
+    _check_pending(invitation)
+    _decide(invitation, SellerInvitation.Status.REVOKED, by=by)
+    return invitation
+
+
+@transaction.atomic
+def remove_staff(*, membership_id: int, by: User) -> Seller:
+    """Take a person off a seller's staff: by its owners or operators, or by the person (leaving).
+
+    A seller that has an owner always keeps one: the last owner can neither be
+    removed nor leave. The seller's row lock makes that hold when two owners
+    remove each other at the same moment (see ``_locked_seller``).
+    """
+    membership = _locked_membership(membership_id, by=by)
+    leaving = membership.user_id == by.pk
+    if not (leaving or is_operator(by) or is_seller_owner(by, membership.seller_id)):
+        raise PermissionDenied(_("Only the seller's owners and operators remove its staff."))
+    if membership.role == SellerMembership.Role.OWNER:
+        _check_another_owner(membership)
+    seller = membership.seller
+    membership.delete()
+    return seller
+
+
+@transaction.atomic
+def change_staff_role(*, membership_id: int, role: str, by: User) -> SellerMembership:
+    """Make a member owner or staff: by the seller's owners or operators; never its last owner."""
+    _check_role(role)
+    membership = _locked_membership(membership_id, by=by)
+    if not (is_operator(by) or is_seller_owner(by, membership.seller_id)):
+        raise PermissionDenied(_("Only the seller's owners and operators change staff roles."))
+    if membership.role == SellerMembership.Role.OWNER and role != SellerMembership.Role.OWNER:
+        _check_another_owner(membership)
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def _check_role(role: str) -> None:
+    if role not in SellerMembership.Role.values:
+        raise invalid("role", _("Unknown role %(role)r.") % {"role": role})
+
+
+def _check_may_be_staff(user: User, *, field: str) -> None:
+    # Auditors inspect sellers and operators arbitrate between them: working
+    # for one would mark their own homework.
+    if user.role in (User.Role.AUDITOR, User.Role.OPERATOR):
+        raise CannotBeStaff(
+            _("Auditors of the agriculture department and operators cannot be seller staff."),
+            field=field,
+        )
+
+
+def _check_pending(invitation: SellerInvitation) -> None:
+    if invitation.is_expired():
+        raise InvitationExpired(_("This invitation has expired."), field="id")
+    if invitation.status != SellerInvitation.Status.PENDING:
+        answered = {
+            SellerInvitation.Status.ACCEPTED: _("This invitation was already accepted."),
+            SellerInvitation.Status.DECLINED: _("This invitation was declined."),
+            SellerInvitation.Status.REVOKED: _("This invitation was revoked."),
+        }
+        raise InvitationNotPending(answered[invitation.status], field="id")
+
+
+def _check_another_owner(membership: SellerMembership) -> None:
+    """Refuse to take away the seller's last owner (called under the seller's row lock)."""
+    others = SellerMembership.objects.filter(
+        seller_id=membership.seller_id, role=SellerMembership.Role.OWNER
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastOwner(
+            _("A seller keeps at least one owner: make another member owner first."),
+            field="membership_id",
+        )
+
+
+def _decide(invitation: SellerInvitation, status: str, *, by: User) -> None:
+    invitation.status = status
+    invitation.decided_at = timezone.now()
+    invitation.decided_by = by
+    invitation.save(update_fields=["status", "decided_at", "decided_by"])
+
+
+def _locked_seller(seller_id: int) -> Seller:
+    """Every change to a seller's staff or invitations first locks the seller's row.
+
+    Changes to one seller's staff then happen one after another, and each
+    sees what the one before it committed (PostgreSQL's READ COMMITTED takes a
+    fresh snapshot for each statement), so checks such as "another owner
+    remains" cannot be passed by two transactions at once.
+    """
+    return Seller.objects.select_for_update(of=("self",)).get(pk=seller_id)
+
+
+def _invitation_not_found() -> NotFound:
+    # The same answer for an unknown ID and for someone else's invitation.
+    return NotFound(_("This invitation does not exist."), field="id")
+
+
+def _locked_invitation(invitation_id: int, *, by: User) -> SellerInvitation:
+    invitation = selectors.invitation_visible_to(by, invitation_id)
+    if invitation is None:
+        raise _invitation_not_found()
+    seller = _locked_seller(invitation.seller_id)
+    invitation = (
+        SellerInvitation.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise _invitation_not_found()
+    invitation.seller = seller
+    return invitation
+
+
+def _invitation_to_answer(invitation_id: int, *, by: User) -> SellerInvitation:
+    """The invitation, locked, if ``by`` is the invited person and it still waits."""
+    invitation = _locked_invitation(invitation_id, by=by)
+    if invitation.user_id != by.pk:
+        raise PermissionDenied(_("Only the invited person can answer this invitation."))
+    _check_pending(invitation)
+    return invitation
+
+
+def _locked_membership(membership_id: int, *, by: User) -> SellerMembership:
+    """The membership, locked after its seller, if ``by`` may see it; NOT_FOUND otherwise."""
+    not_found = NotFound(_("This membership does not exist."), field="membership_id")
+    membership = selectors.membership_visible_to(by, membership_id)
+    if membership is None:
+        raise not_found
+    seller = _locked_seller(membership.seller_id)
+    # Read again under the lock: another transaction may have removed or changed it.
+    membership = (
+        SellerMembership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise not_found
+    membership.seller = seller
     return membership
 
 

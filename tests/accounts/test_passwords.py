@@ -1,4 +1,4 @@
-"""Set-password links: password resets, and invited staff choosing their first password."""
+"""Set-password links: password resets (invited staff choosing a first password: tests/sellers)."""
 
 import datetime
 import re
@@ -6,14 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.utils import timezone
-from graphql_relay import to_global_id
 
 from market.accounts import jwt
-from market.accounts.emails import send_staff_invitation
 from market.accounts.models import RefreshToken, User
-from tests.accounts.test_auth import ME, PASSWORD, error_codes, sign_in
-from tests.factories import MembershipFactory, UserFactory
+from tests.accounts.test_auth import PASSWORD, error_codes, sign_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +28,6 @@ mutation SetPassword($email: String!, $token: String!, $password: String!) {
     token refreshToken user { email }
     errors { field code message }
   }
-}
-"""
-
-INVITE = """
-mutation Invite($sellerId: ID!, $email: String!) {
-  sellerStaffInvite(sellerId: $sellerId, email: $email) { errors { field code } }
 }
 """
 
@@ -221,82 +212,6 @@ def test_a_disabled_account_cannot_set_a_password(graphql):
     assert error_codes(result) == [("email", "INACTIVE")]
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-
-
-# Staff invitations
-
-
-def test_invited_staff_choose_a_password_from_the_invitation_and_sign_in(
-    graphql, auth_headers, roles, mailoutbox, django_capture_on_commit_callbacks
-):
-    seller = roles["seller"]
-    with django_capture_on_commit_callbacks(execute=True):
-        status, body = graphql(
-            INVITE,
-            {"sellerId": to_global_id("Seller", seller.pk), "email": "Pham.Minh@Example.VN"},
-            **auth_headers(roles["own_owner"]),
-        )
-    assert status == 200
-    assert body["data"]["sellerStaffInvite"]["errors"] == []
-
-    (message,) = mailoutbox
-    assert message.to == ["pham.minh@example.vn"]
-    assert message.subject == f"Bạn được mời quản lý gian hàng {seller.name}"
-    assert "với vai trò nhân viên" in message.body
-    invited = User.objects.get(email="pham.minh@example.vn")
-    assert not invited.has_usable_password()
-
-    signed_in = set_password(graphql, **link_in(message))
-
-    assert signed_in["errors"] == []
-    status, body = graphql(ME, HTTP_AUTHORIZATION=f"Bearer {signed_in['token']}")
-    assert body["data"]["me"]["sellerMemberships"] == [
-        {"role": "STAFF", "seller": {"name": seller.name, "slug": seller.slug}}
-    ]
-
-
-def test_people_who_already_have_a_password_are_told_without_a_link(
-    graphql, auth_headers, roles, mailoutbox, django_capture_on_commit_callbacks
-):
-    buyer = roles["buyer"]
-    with django_capture_on_commit_callbacks(execute=True):
-        graphql(
-            INVITE,
-            {"sellerId": to_global_id("Seller", roles["seller"].pk), "email": buyer.email},
-            **auth_headers(roles["operator"]),
-        )
-
-    (message,) = mailoutbox
-    assert message.to == [buyer.email]
-    assert "dat-mat-khau" not in message.body
-    assert f"Đăng nhập bằng tài khoản {buyer.email}" in message.body
-
-
-def test_a_refused_invitation_sends_nothing(
-    graphql, auth_headers, roles, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        _, body = graphql(
-            INVITE,
-            {"sellerId": to_global_id("Seller", roles["seller"].pk), "email": "moi@example.vn"},
-            **auth_headers(roles["own_staff"]),
-        )
-
-    assert body["data"]["sellerStaffInvite"]["errors"][0]["code"] == "PERMISSION_DENIED"
-    assert mailoutbox == []
-    assert not User.objects.filter(email="moi@example.vn").exists()
-
-
-def test_an_invitation_link_expires_once_the_person_has_a_password(graphql, mailoutbox):
-    membership = MembershipFactory(user=User.objects.create_user("moi.vao@example.vn"))
-
-    send_staff_invitation(membership)
-    link = link_in(mailoutbox[0])
-    membership.user.set_password(NEW_PASSWORD)
-    membership.user.last_login = timezone.now()
-    membership.user.save()
-
-    assert error_codes(set_password(graphql, **link)) == [("token", "INVALID_TOKEN")]
 
 
 def _jtis(session: dict) -> list[str]:

@@ -2,9 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.timezone import now
 
-from market.sellers.models import Seller
-from tests.factories import MembershipFactory, SellerFactory
+from market.sellers.models import Seller, SellerInvitation
+from market.sellers.services import invite_staff
+from tests.factories import MembershipFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,47 @@ def test_admin_suspends_sellers_through_the_service(admin_client):
     )
 
     assert set(Seller.objects.values_list("status", flat=True)) == {"suspended"}
+
+
+def test_admin_shows_invitations_and_revokes_them_through_the_service(admin_client):
+    seller = SellerFactory()
+    pending = invite_staff(seller=seller, email=UserFactory().email, role="staff")
+    answered = invite_staff(seller=seller, email=UserFactory().email, role="owner")
+    SellerInvitation.objects.filter(pk=answered.pk).update(status="declined", decided_at=now())
+
+    listed = admin_client.get(reverse("admin:sellers_sellerinvitation_changelist"))
+    revoked = admin_client.post(
+        reverse("admin:sellers_sellerinvitation_changelist"),
+        {"action": "revoke", "_selected_action": [pending.pk, answered.pk]},
+        follow=True,
+    )
+
+    assert listed.status_code == 200
+    assert pending.user.email in listed.content.decode()
+    assert "1 invitation revoked." in revoked.content.decode()
+    assert "This invitation was declined." in revoked.content.decode()
+    statuses = dict(SellerInvitation.objects.values_list("pk", "status"))
+    assert statuses == {pending.pk: "revoked", answered.pk: "declined"}
+
+
+def test_admin_cannot_add_or_remove_members_behind_the_apis_rules(admin_client):
+    membership = MembershipFactory(role="owner")
+    seller = membership.seller
+    form = {
+        "name": seller.name,
+        "slug": seller.slug,
+        "kind": seller.kind,
+        "status": seller.status,
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": str(membership.pk),
+        "memberships-0-seller": str(seller.pk),
+        "memberships-0-DELETE": "on",
+        "memberships-1-user": str(UserFactory(role="operator").pk),
+        "memberships-1-role": "owner",
+    }
+
+    response = admin_client.post(reverse("admin:sellers_seller_change", args=[seller.pk]), form)
+
+    assert response.status_code == 302  # the seller was saved; its staff were left alone
+    assert list(seller.memberships.values_list("user", "role")) == [(membership.user_id, "owner")]

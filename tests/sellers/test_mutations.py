@@ -1,10 +1,13 @@
-"""Creating and editing sellers, inviting staff, and who may do each."""
+"""Creating and editing sellers, inviting staff, and who may do each.
+
+Answering invitations and changing members: tests/sellers/test_memberships.py.
+"""
 
 import pytest
 from graphql_relay import to_global_id
 
 from market.accounts.models import Address, User
-from market.sellers.models import Seller, SellerMembership
+from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from tests.conftest import ROLES
 from tests.factories import SellerFactory
 
@@ -36,7 +39,7 @@ mutation Update($id: ID!, $input: SellerUpdateInput!) {{
 INVITE = """
 mutation Invite($sellerId: ID!, $email: String!, $role: SellerMembershipRoleEnum) {
   sellerStaffInvite(sellerId: $sellerId, email: $email, role: $role) {
-    membership { role seller { slug } user { email } }
+    invitation { role status email seller { slug } }
     errors { field code message }
   }
 }
@@ -255,19 +258,22 @@ def test_owner_invites_a_new_person_who_gets_an_account_without_password(
     )
 
     assert payload == {
-        "membership": {
+        "invitation": {
             "role": "STAFF",
+            "status": "PENDING",
+            "email": "tran.thi.mai@example.vn",
             "seller": {"slug": seller.slug},
-            "user": {"email": "tran.thi.mai@example.vn"},
         },
         "errors": [],
     }
     user = User.objects.get(email="tran.thi.mai@example.vn")
     assert not user.has_usable_password()
     assert user.role == User.Role.BUYER
+    # Even an account the invitation opened joins only by accepting.
+    assert not SellerMembership.objects.filter(user=user).exists()
 
 
-def test_inviting_an_existing_user_as_owner(graphql, auth_headers, roles):
+def test_inviting_an_existing_user_as_owner_waits_for_their_answer(graphql, auth_headers, roles):
     buyer = roles["buyer"]
 
     payload = run(
@@ -279,8 +285,15 @@ def test_inviting_an_existing_user_as_owner(graphql, auth_headers, roles):
     )
 
     assert payload["errors"] == []
-    membership = SellerMembership.objects.get(user=buyer)
-    assert (membership.seller, membership.role) == (roles["seller"], "owner")
+    assert payload["invitation"]["role"] == "OWNER"
+    invitation = SellerInvitation.objects.get(user=buyer)
+    assert (invitation.seller, invitation.role, invitation.status) == (
+        roles["seller"],
+        "owner",
+        "pending",
+    )
+    assert invitation.invited_by == roles["operator"]
+    assert not SellerMembership.objects.filter(user=buyer).exists()
     assert buyer.has_usable_password()
 
 
@@ -297,7 +310,7 @@ def test_a_person_is_staff_of_a_seller_once(graphql, auth_headers, roles):
     assert SellerMembership.objects.filter(user=roles["own_staff"]).count() == 1
 
 
-def test_staff_of_another_seller_may_join_this_one_too(graphql, auth_headers, roles):
+def test_staff_of_another_seller_may_be_invited_to_this_one_too(graphql, auth_headers, roles):
     payload = run(
         graphql,
         auth_headers,
@@ -307,12 +320,13 @@ def test_staff_of_another_seller_may_join_this_one_too(graphql, auth_headers, ro
     )
 
     assert payload["errors"] == []
-    assert SellerMembership.objects.filter(user=roles["other_staff"]).count() == 2
+    assert SellerInvitation.objects.filter(user=roles["other_staff"]).count() == 1
+    assert SellerMembership.objects.filter(user=roles["other_staff"]).count() == 1
 
 
 @pytest.mark.parametrize(
     ("email", "expected"),
-    [("khong-phai-email", ("email", "INVALID")), (None, ("email", "INVALID"))],
+    [("khong-phai-email", ("email", "INVALID")), (None, ("email", "CANNOT_BE_STAFF"))],
     ids=["malformed", "auditor"],
 )
 def test_invite_refuses_bad_emails_and_auditors(graphql, auth_headers, roles, email, expected):
@@ -329,6 +343,7 @@ def test_invite_refuses_bad_emails_and_auditors(graphql, auth_headers, roles, em
     assert codes(payload) == [expected]
     assert User.objects.count() == users_before
     assert not SellerMembership.objects.filter(user=roles["auditor"]).exists()
+    assert not SellerInvitation.objects.exists()
 
 
 # Who may do what
@@ -339,6 +354,7 @@ def snapshot() -> dict:
         "sellers": list(Seller.objects.order_by("pk").values()),
         "addresses": list(Address.objects.order_by("pk").values()),
         "memberships": list(SellerMembership.objects.order_by("pk").values()),
+        "invitations": list(SellerInvitation.objects.order_by("pk").values()),
         "users": list(User.objects.order_by("pk").values("pk", "email", "role")),
     }
 

@@ -1,10 +1,14 @@
 import graphene
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from market.accounts import models
 from market.core.errors import PermissionDenied
 from market.core.permissions import is_operator
-from market.sellers.graphql.dataloaders import MembershipsByUserIdLoader
+from market.sellers.graphql.dataloaders import (
+    MembershipsByUserIdLoader,
+    PendingInvitationsByUserIdLoader,
+)
 
 
 class UserRoleEnum(graphene.Enum):
@@ -29,6 +33,14 @@ class User(DjangoObjectType):
         graphene.NonNull("market.sellers.graphql.types.SellerMembership"),
         required=True,
         description="Sellers this user works for. Visible to the user and to operators.",
+    )
+    seller_invitations = graphene.List(
+        graphene.NonNull("market.sellers.graphql.types.SellerInvitation"),
+        required=True,
+        description=(
+            "Invitations to sellers' staff waiting for this user's answer, newest first. "
+            "Visible to the user and to operators."
+        ),
     )
 
     class Meta:
@@ -57,3 +69,10 @@ class User(DjangoObjectType):
         if not (viewer.is_authenticated and (viewer.pk == root.pk or is_operator(viewer))):
             raise PermissionDenied("Only the user and operators see whom the user works for.")
         return MembershipsByUserIdLoader(info.context).load(root.pk)
+
+    @staticmethod
+    def resolve_seller_invitations(root: models.User, info):
+        viewer = info.context.user
+        if not (viewer.is_authenticated and (viewer.pk == root.pk or is_operator(viewer))):
+            raise PermissionDenied(_("Only the user and operators see the user's invitations."))
+        return PendingInvitationsByUserIdLoader(info.context).load(root.pk)

@@ -28,3 +28,17 @@ class AddressByIdLoader(DataLoader):
     def batch_load(self, keys):
         addresses = Address.objects.in_bulk(keys)
         return [addresses.get(key) for key in keys]
+
+
+class PendingInvitationsByUserIdLoader(DataLoader):
+    def batch_load(self, keys):
+        invitations = group_by(selectors.pending_invitations_of_users(keys), lambda i: i.user_id)
+        return [invitations.get(key, []) for key in keys]
+
+
+class PendingInvitationsBySellerIdLoader(DataLoader):
+    def batch_load(self, keys):
+        invitations = group_by(
+            selectors.pending_invitations_of_sellers(keys), lambda i: i.seller_id
+        )
+        return [invitations.get(key, []) for key in keys]

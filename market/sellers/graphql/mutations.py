@@ -12,6 +12,7 @@ from market.core.permissions import (
 from market.sellers import services
 from market.sellers.graphql.types import (
     Seller,
+    SellerInvitation,
     SellerKindEnum,
     SellerMembership,
     SellerMembershipRoleEnum,
@@ -20,7 +21,15 @@ from market.sellers.graphql.types import (
 from market.sellers.models import Seller as SellerModel
 
 SellerErrorCode = error_codes(
-    "SellerErrorCode", "INVALID_TAX_CODE", "INVALID_PHONE", "ALREADY_MEMBER"
+    "SellerErrorCode",
+    "INVALID_TAX_CODE",
+    "INVALID_PHONE",
+    "ALREADY_MEMBER",
+    "ALREADY_INVITED",
+    "CANNOT_BE_STAFF",
+    "INVITATION_NOT_PENDING",
+    "INVITATION_EXPIRED",
+    "LAST_OWNER",
 )
 SellerError = error_type_for("SellerError", SellerErrorCode)
 
@@ -119,7 +128,7 @@ class SellerUpdate(InputFieldMutation):
 
 
 class SellerStaffInvite(InputFieldMutation):
-    membership = graphene.Field(SellerMembership)
+    invitation = graphene.Field(SellerInvitation)
 
     class Arguments:
         seller_id = graphene.ID(required=True)
@@ -128,8 +137,10 @@ class SellerStaffInvite(InputFieldMutation):
 
     class Meta:
         description = (
-            "Add a person to a seller's staff, opening an account (without a password) "
-            "for an email not yet known. The seller's owner or an operator may do this."
+            "Invite a person to a seller's staff. Nobody joins until they accept "
+            "(`sellerInvitationAccept`), signed in; an email not yet known gets an account "
+            "without a password and a link to choose one. The seller's owners and operators "
+            "may invite; auditors and operators cannot be invited."
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
@@ -141,8 +152,127 @@ class SellerStaffInvite(InputFieldMutation):
         seller_pk = decode_id(seller_id, "Seller", field="seller_id")
         require_seller_owner(user, seller_pk)
         seller = _existing_seller(seller_pk, field="seller_id")
-        membership = services.invite_staff(
-            seller=seller, email=email, role=getattr(role, "value", role)
+        invitation = services.invite_staff(
+            seller=seller, email=email, role=getattr(role, "value", role), invited_by=user
+        )
+        return {"invitation": invitation}
+
+
+class SellerInvitationAccept(InputFieldMutation):
+    invitation = graphene.Field(SellerInvitation)
+    membership = graphene.Field(SellerMembership)
+
+    class Arguments:
+        id = graphene.ID(required=True, description="The invitation's ID.")
+
+    class Meta:
+        description = "Join a seller's staff by accepting its invitation. The invited person only."
+        error_type = SellerError
+        error_code_enum = SellerErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        user = info.context.user
+        require_authenticated(user)
+        invitation, membership = services.accept_invitation(
+            invitation_id=decode_id(id, "SellerInvitation"), by=user
+        )
+        return {"invitation": invitation, "membership": membership}
+
+
+class SellerInvitationDecline(InputFieldMutation):
+    invitation = graphene.Field(SellerInvitation)
+
+    class Arguments:
+        id = graphene.ID(required=True, description="The invitation's ID.")
+
+    class Meta:
+        description = "Say no to a seller's invitation. The invited person only."
+        error_type = SellerError
+        error_code_enum = SellerErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        user = info.context.user
+        require_authenticated(user)
+        invitation = services.decline_invitation(
+            invitation_id=decode_id(id, "SellerInvitation"), by=user
+        )
+        return {"invitation": invitation}
+
+
+class SellerInvitationRevoke(InputFieldMutation):
+    invitation = graphene.Field(SellerInvitation)
+
+    class Arguments:
+        id = graphene.ID(required=True, description="The invitation's ID.")
+
+    class Meta:
+        description = (
+            "Withdraw an invitation still waiting for an answer. The seller's owners and "
+            "operators only."
+        )
+        error_type = SellerError
+        error_code_enum = SellerErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, id):
+        user = info.context.user
+        require_authenticated(user)
+        invitation = services.revoke_invitation(
+            invitation_id=decode_id(id, "SellerInvitation"), by=user
+        )
+        return {"invitation": invitation}
+
+
+class SellerStaffRemove(InputFieldMutation):
+    seller = graphene.Field(Seller, description="The seller the person no longer works for.")
+
+    class Arguments:
+        membership_id = graphene.ID(required=True)
+
+    class Meta:
+        description = (
+            "Take a person off a seller's staff. The seller's owners and operators may remove "
+            "anyone; a member may remove themselves (leave). The last owner stays."
+        )
+        error_type = SellerError
+        error_code_enum = SellerErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, membership_id):
+        user = info.context.user
+        require_authenticated(user)
+        seller = services.remove_staff(
+            membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
+            by=user,
+        )
+        return {"seller": seller}
+
+
+class SellerStaffRoleUpdate(InputFieldMutation):
+    membership = graphene.Field(SellerMembership)
+
+    class Arguments:
+        membership_id = graphene.ID(required=True)
+        role = SellerMembershipRoleEnum(required=True)
+
+    class Meta:
+        description = (
+            "Make a member of a seller's staff its owner, or staff. The seller's owners and "
+            "operators only; the last owner cannot be made staff."
+        )
+        error_type = SellerError
+        error_code_enum = SellerErrorCode
+
+    @classmethod
+    def perform(cls, _root, info, membership_id, role):
+        user = info.context.user
+        require_authenticated(user)
+        membership = services.change_staff_role(
+            membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
+            role=getattr(role, "value", role),
+            by=user,
         )
         return {"membership": membership}
 
@@ -151,3 +281,8 @@ class SellerMutations(graphene.ObjectType):
     seller_create = SellerCreate.Field()
     seller_update = SellerUpdate.Field()
     seller_staff_invite = SellerStaffInvite.Field()
+    seller_staff_remove = SellerStaffRemove.Field()
+    seller_staff_role_update = SellerStaffRoleUpdate.Field()
+    seller_invitation_accept = SellerInvitationAccept.Field()
+    seller_invitation_decline = SellerInvitationDecline.Field()
+    seller_invitation_revoke = SellerInvitationRevoke.Field()

@@ -1,4 +1,5 @@
 import graphene
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 # catalog's Product type imports Seller lazily, so importing catalog here makes no cycle.
@@ -9,7 +10,12 @@ from market.core.errors import PermissionDenied
 from market.core.graphql.connection import CountableConnection
 from market.core.permissions import is_operator, seller_ids_of
 from market.sellers import models, selectors
-from market.sellers.graphql.dataloaders import AddressByIdLoader, MembershipsBySellerIdLoader
+from market.sellers.graphql.dataloaders import (
+    AddressByIdLoader,
+    MembershipsBySellerIdLoader,
+    PendingInvitationsBySellerIdLoader,
+    SellerByIdLoader,
+)
 
 
 class SellerKindEnum(graphene.Enum):
@@ -33,19 +39,81 @@ class SellerMembershipRoleEnum(graphene.Enum):
     STAFF = models.SellerMembership.Role.STAFF.value
 
 
+class SellerInvitationStatusEnum(graphene.Enum):
+    PENDING = models.SellerInvitation.Status.PENDING.value
+    ACCEPTED = models.SellerInvitation.Status.ACCEPTED.value
+    DECLINED = models.SellerInvitation.Status.DECLINED.value
+    REVOKED = models.SellerInvitation.Status.REVOKED.value
+    EXPIRED = models.SellerInvitation.Status.EXPIRED.value
+
+
+def _seller_of(root, info):
+    """The seller of a membership or invitation, batched when it was not loaded with it."""
+    if type(root).seller.is_cached(root):
+        return root.seller
+    return SellerByIdLoader(info.context).load(root.seller_id)
+
+
 class SellerMembership(DjangoObjectType):
-    seller = graphene.Field(lambda: Seller, required=True)
+    seller = graphene.Field(lambda: Seller, required=True, resolver=_seller_of)
     user = graphene.Field("market.accounts.graphql.types.User", required=True)
     role = graphene.Field(SellerMembershipRoleEnum, required=True)
 
     class Meta:
         model = models.SellerMembership
-        fields = ("created_at",)
+        interfaces = (graphene.relay.Node,)
+        fields = ("id", "created_at")
         description = "A person's place in a seller's staff."
+
+    @classmethod
+    def get_node(cls, info, node_id):
+        if not str(node_id).isdigit():
+            return None
+        return selectors.membership_visible_to(info.context.user, int(node_id))
 
     @staticmethod
     def resolve_role(root: models.SellerMembership, _info):
         return models.SellerMembership.Role(root.role).value
+
+
+class SellerInvitation(DjangoObjectType):
+    seller = graphene.Field(lambda: Seller, required=True, resolver=_seller_of)
+    email = graphene.String(required=True, description="The invited person's email.")
+    role = graphene.Field(
+        SellerMembershipRoleEnum, required=True, description="The role they join with."
+    )
+    status = graphene.Field(
+        SellerInvitationStatusEnum,
+        required=True,
+        description="As it stands now: a pending invitation past `expiresAt` is EXPIRED.",
+    )
+
+    class Meta:
+        model = models.SellerInvitation
+        interfaces = (graphene.relay.Node,)
+        fields = ("id", "created_at", "expires_at", "decided_at")
+        description = (
+            "An invitation to a seller's staff. The person joins only when they accept it, "
+            "signed in. Visible to the invited person, the seller's owners and operators."
+        )
+
+    @classmethod
+    def get_node(cls, info, node_id):
+        if not str(node_id).isdigit():
+            return None
+        return selectors.invitation_visible_to(info.context.user, int(node_id))
+
+    @staticmethod
+    def resolve_email(root: models.SellerInvitation, _info):
+        return root.user.email
+
+    @staticmethod
+    def resolve_role(root: models.SellerInvitation, _info):
+        return models.SellerMembership.Role(root.role).value
+
+    @staticmethod
+    def resolve_status(root: models.SellerInvitation, _info):
+        return models.SellerInvitation.Status(root.current_status).value
 
 
 class Seller(DjangoObjectType):
@@ -56,6 +124,13 @@ class Seller(DjangoObjectType):
     memberships = graphene.List(
         graphene.NonNull(SellerMembership),
         description="The seller's staff. Visible to that staff and to operators only.",
+    )
+    invitations = graphene.List(
+        graphene.NonNull(SellerInvitation),
+        description=(
+            "Invitations to the seller's staff still waiting for an answer, newest first. "
+            "Visible to the seller's owners and to operators only."
+        ),
     )
     products = graphene.Field(
         ProductCountableConnection,
@@ -118,6 +193,13 @@ class Seller(DjangoObjectType):
         if not (is_operator(viewer) or root.pk in seller_ids_of(viewer)):
             raise PermissionDenied("Only the seller's staff and operators see its staff.")
         return MembershipsBySellerIdLoader(info.context).load(root.pk)
+
+    @staticmethod
+    def resolve_invitations(root: models.Seller, info):
+        viewer = info.context.user
+        if not (is_operator(viewer) or root.pk in selectors.seller_ids_owned_by(viewer)):
+            raise PermissionDenied(_("Only the seller's owners and operators see its invitations."))
+        return PendingInvitationsBySellerIdLoader(info.context).load(root.pk)
 
     @staticmethod
     def resolve_products(root: models.Seller, info, **kwargs):

@@ -3,6 +3,7 @@
 # PostgreSQL, Redis, Elasticsearch 8 and stripe-mock, each on loopback.
 #
 #   scripts/services.sh up      install what is missing, start what is stopped, wait
+#                               (and install the tests' Node packages and Chromium)
 #   scripts/services.sh down    stop them
 #   scripts/services.sh status  print each one's version, port and state
 #
@@ -250,6 +251,46 @@ stripe_mock_status() {
   fi
 }
 
+# ----------------------------------------------------------- test tools
+# Not services, but what two tests need besides Python: the Node packages of the
+# GraphQL-over-HTTP audit (tests/http_audit, pinned by its package-lock.json) and
+# a headless Chromium for GraphiQL (Debian's; no browser is ever downloaded).
+AUDIT_DIR="$ROOT/tests/http_audit"
+
+node_tools_up() {
+  command -v npm >/dev/null || { log "installing Node.js"; apt_install nodejs npm; }
+  local stamp="$AUDIT_DIR/node_modules/.installed-lock.sha256" lock_sum
+  lock_sum=$(sha256sum "$AUDIT_DIR/package-lock.json" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$lock_sum" ] && return 0
+  log "installing the HTTP audit's Node packages (npm ci in tests/http_audit)"
+  (cd "$AUDIT_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
+    || die "npm ci in $AUDIT_DIR failed"
+  echo "$lock_sum" >"$stamp"
+}
+
+chromium_up() {
+  command -v chromium >/dev/null && return 0
+  log "installing Chromium"
+  apt_install chromium fonts-dejavu-core
+}
+
+# GNU gettext (msgfmt, xgettext), for `makemessages`/`compilemessages` and the test
+# that checks the committed catalogs; `make run` needs none, as the .mo files are committed.
+gettext_up() {
+  command -v msgfmt >/dev/null && command -v xgettext >/dev/null && return 0
+  log "installing GNU gettext"
+  apt_install gettext
+}
+
+test_tools_status() {
+  local graphql_http chromium
+  graphql_http=$(sed -n 's/^ *"version": "\(.*\)",$/\1/p' \
+    "$AUDIT_DIR/node_modules/graphql-http/package.json" 2>/dev/null | head -n 1)
+  chromium=$(chromium --version 2>/dev/null | sed -n 's/^Chromium \([0-9.]*\).*/\1/p')
+  echo "graphql-http  $([ -n "$graphql_http" ] && echo "ok    $graphql_http" || echo missing)"
+  echo "chromium      $([ -n "$chromium" ] && echo "ok    $chromium" || echo missing)"
+}
+
 # -------------------------------------------------------------------- main
 usage() { echo "usage: $0 up|down|status" >&2; exit 2; }
 
@@ -263,6 +304,9 @@ case "${1:-}" in
     stripe_mock_up & stripe_job=$!
     pg_up
     redis_up
+    node_tools_up
+    chromium_up
+    gettext_up
     wait "$stripe_job" || die "stripe-mock did not come up"
     wait "$es_job" || die "Elasticsearch did not come up"
     "$0" status
@@ -271,7 +315,7 @@ case "${1:-}" in
     stripe_mock_down; es_down; redis_down; pg_down
     ;;
   status)
-    pg_status; redis_status; es_status; stripe_mock_status
+    pg_status; redis_status; es_status; stripe_mock_status; test_tools_status
     ;;
   *) usage ;;
 esac

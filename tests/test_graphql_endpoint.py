@@ -22,7 +22,8 @@ def test_shop_reports_currency_language_and_time_zone(graphql):
     assert [lang["code"] for lang in body["data"]["shop"]["languages"]] == ["vi", "en"]
 
 
-def test_graphiql_is_served_to_browsers(client):
+def test_graphiql_is_served_to_browsers(client, settings):
+    settings.GRAPHIQL = True
     response = client.get("/graphql/", HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200
@@ -42,8 +43,11 @@ def test_malformed_json_is_a_400_not_a_500(client):
 
 def test_syntax_error_is_reported_as_an_error(graphql):
     status, body = graphql("{ shop { name ")
-    assert status == 400
+    # application/json keeps request errors at 200, as the GraphQL-over-HTTP spec advises.
+    assert status == 200
+    assert "data" not in body
     assert "Syntax Error" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
 
 
 @pytest.mark.parametrize("bad_id", ["garbage", "UHJvZHVjdDphYmM=", "Tm9TdWNoVHlwZTox", ""])

@@ -33,8 +33,10 @@ class ProductSortField(graphene.Enum):
 
 
 class ProductSortingInput(graphene.InputObjectType):
-    field = graphene.Field(ProductSortField, required=True)
-    direction = graphene.Field(OrderDirection, default_value=OrderDirection.ASC.value)
+    # Mounted as the enum itself: ``graphene.Field(..., required=True)`` in an input
+    # type gets a default of null, which made the field optional in the schema.
+    field = ProductSortField(required=True)
+    direction = OrderDirection(default_value=OrderDirection.ASC.value)
 
 
 # The annotated, non-null column behind each sort field (catalog.selectors.with_sort_annotations).
@@ -59,5 +61,6 @@ def product_sort_keys(sort_by) -> list[SortKey]:
     """
     if not sort_by:
         return [SortKey("name")]
-    descending = _value(sort_by["direction"]) == OrderDirection.DESC.value
+    # ``direction: null`` sent explicitly means the default, ascending.
+    descending = _value(sort_by.get("direction")) == OrderDirection.DESC.value
     return [SortKey(column, descending) for column in _COLUMNS[_value(sort_by["field"])]]

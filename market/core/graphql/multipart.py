@@ -14,13 +14,13 @@ does this module: the parsing is small, and owning it lets a malformed request
 be a 400 that names the problem instead of a 500.
 """
 
-import json
-
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from graphene_django.views import HttpError
+
+from market.core.graphql.http import load_json
 
 # Room for the operations, the map and the multipart framing around the files.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
@@ -43,12 +43,10 @@ def _declared_length(request) -> int:
 
 
 def _json_field(form, name: str):
-    try:
-        return json.loads(form[name])
-    except (TypeError, ValueError):
-        raise _bad_request(
-            f"The `{name}` field of a multipart request is not valid JSON."
-        ) from None
+    # load_json also refuses values nested too deep to decode without a RecursionError.
+    return load_json(
+        form[name], invalid_message=f"The `{name}` field of a multipart request is not valid JSON."
+    )
 
 
 def _step(container, segment: str, path: str):

@@ -3,14 +3,19 @@
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import connection, transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
-from graphene.validation import depth_limit_validator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
+from graphene_django.utils.utils import set_rollback
 from graphene_django.views import GraphQLView, HttpError
 from graphql import (
     DocumentNode,
@@ -21,46 +26,65 @@ from graphql import (
     execute,
     get_operation_ast,
     parse,
-    specified_rules,
     validate,
     validate_schema,
 )
+from graphql.error import GraphQLSyntaxError
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
 
 from market.core.errors import DomainError
-from market.core.graphql.limits import query_cost_errors, query_cost_validator
+from market.core.graphql import http
+from market.core.graphql.http import RequestError
+from market.core.graphql.limits import (
+    DocumentAnalysis,
+    QueryLimits,
+    precheck_errors,
+    validation_rules,
+)
 from market.core.graphql.multipart import parse_multipart_request
 
 logger = logging.getLogger(__name__)
 
-# Parsing and validating the storefront's listing query took ~2.5 ms of each
-# request. Both depend only on the query text, the schema and the depth limit,
-# so a document that passed is kept. Its syntax tree takes about 60 to 120
-# times the text's size: a budget on the text bounds the memory (~30 MB at
-# most), and a larger query, rare and costly to keep, is validated each time.
+# Parsing, validating and analysing the storefront's listing query takes ~1.2 ms.
+# All three depend only on the query text, the schema and the limits
+# (market.core.graphql.limits.QueryLimits), so a document that passed is kept
+# with its analysis, and checked again in microseconds. Its syntax tree takes
+# about 60 to 120 times the text's size: a budget on the text bounds the memory
+# (~30 MB at most), and a larger query, rare and costly to keep, is checked each
+# time.
 DOCUMENT_CACHE_BUDGET_CHARS = 256 * 1024
 DOCUMENT_CACHE_MAX_QUERY_CHARS = 16 * 1024
 
 
+@dataclass(frozen=True)
+class CheckedDocument:
+    """A query parsed: why it was refused before it could be analysed (it did not
+    parse, or validate, or its own selections are over the limits), or its analysis."""
+
+    document: DocumentNode | None
+    analysis: DocumentAnalysis | None
+    errors: tuple[GraphQLError, ...] = ()
+
+
 class DocumentCache:
-    """Valid documents by (schema, depth limit, query text), least recently used out first."""
+    """Valid documents by (schema, limits, query text), least recently used out first."""
 
     def __init__(self, budget_chars: int):
         self.budget_chars = budget_chars
-        self._documents: OrderedDict[tuple, DocumentNode] = OrderedDict()
+        self._documents: OrderedDict[tuple, CheckedDocument] = OrderedDict()
         self._chars = 0
         # ``runserver`` and threaded servers share the module between threads.
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> DocumentNode | None:
+    def get(self, key: tuple) -> CheckedDocument | None:
         with self._lock:
             document = self._documents.get(key)
             if document is not None:
                 self._documents.move_to_end(key)
             return document
 
-    def put(self, key: tuple, document: DocumentNode) -> None:
+    def put(self, key: tuple, document: CheckedDocument) -> None:
         size = len(key[-1])
         with self._lock:
             if key in self._documents or size > self.budget_chars:
@@ -75,24 +99,66 @@ class DocumentCache:
 valid_documents = DocumentCache(DOCUMENT_CACHE_BUDGET_CHARS)
 
 
-def known_valid_document(schema: GraphQLSchema, query: str, max_depth: int) -> DocumentNode | None:
-    """The parsed ``query`` when it passes every rule but the cost, which depends on
-    the variables; None when it does not, or is too large to keep."""
-    if len(query) > DOCUMENT_CACHE_MAX_QUERY_CHARS:
-        return None
-    key = (schema, max_depth, query)
-    document = valid_documents.get(key)
-    if document is not None:
-        return document
+def known_valid_document(
+    schema: GraphQLSchema, query: str, limits: QueryLimits, operation_name: str | None = None
+) -> CheckedDocument:
+    """``query`` parsed, validated by the specification's rules and analysed
+    (market.core.graphql.limits), from the cache when it was seen before.
+
+    The specification's rules run before the analysis, and alone: graphql-core
+    runs the rules of one pass side by side, and the analysis may assume what they
+    ensure (no fragment cycle, known fragments and fields). Before them, a cheaper
+    look at the selections of the operation to run, its fragments left out,
+    refuses what is too large already (the analysis, which the cached document
+    keeps for each of its operations, would refuse it too). Each step is linear in
+    the document; graphql-core bounds its parser's nesting and aborts a validation
+    that nests fragments too deeply or compares too many overlapping fields."""
+    key = (schema, limits, query)
+    cacheable = len(query) <= DOCUMENT_CACHE_MAX_QUERY_CHARS
+    if cacheable:
+        checked = valid_documents.get(key)
+        if checked is not None:
+            return checked
     try:
         document = parse(query)
-    except GraphQLError:
-        return None
-    rules = (*specified_rules, depth_limit_validator(max_depth=max_depth))
-    if validate(schema, document, rules):
-        return None
-    valid_documents.put(key, document)
-    return document
+    except GraphQLError as error:
+        return CheckedDocument(None, None, (error,))
+    operation = get_operation_ast(document, operation_name)
+    if operation is not None:
+        errors = precheck_errors(operation, limits)
+        if errors:
+            return CheckedDocument(document, None, tuple(errors))
+    errors = validate(
+        schema,
+        document,
+        validation_rules(limits),
+        graphene_settings.MAX_VALIDATION_ERRORS,
+        # "Did you mean …?" names fields and types: it goes with introspection.
+        hide_suggestions=not limits.introspection,
+    )
+    if errors:
+        return CheckedDocument(document, None, tuple(errors))
+    checked = CheckedDocument(document, DocumentAnalysis(schema, document))
+    if cacheable:
+        valid_documents.put(key, checked)
+    return checked
+
+
+# GraphiQL's page loads nothing but this server's own files and talks to nothing
+# else; CodeMirror sets inline styles, and the bundled fonts are data: URLs.
+GRAPHIQL_CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 
 
 class BatchingExecutionContext(DeferredExecutionContext):
@@ -108,7 +174,8 @@ class BatchingExecutionContext(DeferredExecutionContext):
 
 
 class MarketGraphQLView(GraphQLView):
-    graphiql = True
+    # Whether browsers get GraphiQL is settings.GRAPHIQL, read on each request.
+    graphiql_template = "core/graphiql.html"
     # Resolves dataloader futures in batches (see market.core.graphql.dataloaders).
     execution_context_class = BatchingExecutionContext
 
@@ -117,70 +184,208 @@ class MarketGraphQLView(GraphQLView):
         # anyone in here: only a bearer token (see JWTAuthenticationMiddleware) does.
         if not request.headers.get("Authorization", "").lower().startswith("bearer "):
             request.user = AnonymousUser()
-        return super().dispatch(request, *args, **kwargs)
+        # The media type of every JSON answer, the refusals' included: set by the
+        # Accept negotiation, application/json until then.
+        self.response_media_type = http.APPLICATION_JSON
+        try:
+            response = self.answer(request)
+        except HttpError as error:
+            response = self.error_response(request, error)
+        patch_vary_headers(response, ("Accept",))
+        return response
+
+    def answer(self, request):
+        """GraphQL over HTTP (market.core.graphql.http): method, Accept, body, then
+        the operation, or GraphiQL for a browser."""
+        if request.method not in ("GET", "POST"):
+            raise RequestError(
+                _("GraphQL is served over GET and POST only."),
+                code="METHOD_NOT_ALLOWED",
+                status=405,
+                headers={"Allow": "GET, POST"},
+            )
+        offered = [http.APPLICATION_JSON, http.GRAPHQL_RESPONSE_JSON]
+        if request.method == "GET" and settings.GRAPHIQL and "raw" not in request.GET:
+            offered.append(http.TEXT_HTML)
+        media_type = http.negotiate(request.headers.get("Accept"), offered)
+        if media_type is None:
+            raise RequestError(
+                _(
+                    "The Accept header allows neither %(graphql_response)s nor %(json)s, "
+                    "the media types of this endpoint's answers."
+                )
+                % {"graphql_response": http.GRAPHQL_RESPONSE_JSON, "json": http.APPLICATION_JSON},
+                code="NOT_ACCEPTABLE",
+                status=406,
+            )
+        if media_type == http.TEXT_HTML:
+            return self.render_graphiql(request)
+        self.response_media_type = media_type
+        data = self.parse_body(request) if request.method == "POST" else request.GET
+        result, status = self.get_response(request, data)
+        return HttpResponse(result, status=status, content_type=self.response_content_type())
+
+    def response_content_type(self) -> str:
+        return f"{self.response_media_type}; charset=utf-8"
+
+    def error_response(self, request, error: HttpError) -> HttpResponse:
+        """A refusal before GraphQL ran, in the shape of a GraphQL error."""
+        code = http.error_code(error)
+        body = {"errors": [{"message": error.message, "extensions": {"code": code}}]}
+        response = HttpResponse(
+            self.json_encode(request, body),
+            status=error.response.status_code,
+            content_type=self.response_content_type(),
+        )
+        if error.response.has_header("Allow"):
+            response["Allow"] = error.response["Allow"]
+        return response
 
     def parse_body(self, request):
-        # Files arrive by the GraphQL multipart request spec (see market.core.graphql.multipart).
-        if self.get_content_type(request) == "multipart/form-data":
+        content_type = self.get_content_type(request)
+        if content_type == "multipart/form-data":
+            # Files arrive by the GraphQL multipart request spec (market.core.graphql.multipart).
             return parse_multipart_request(request, batch=self.batch)
-        return super().parse_body(request)
+        try:
+            if content_type == "application/x-www-form-urlencoded":
+                return request.POST
+            if content_type not in ("application/json", "application/graphql"):
+                raise RequestError(
+                    _("Send the request as application/json (or multipart/form-data for files)."),
+                    code="UNSUPPORTED_MEDIA_TYPE",
+                    status=415,
+                )
+            charset = request.content_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise RequestError(
+                    _("The request body must be UTF-8, not %(charset)s.") % {"charset": charset},
+                    code="UNSUPPORTED_MEDIA_TYPE",
+                    status=415,
+                )
+            body = request.body
+        except RequestDataTooBig:
+            raise RequestError(
+                _("The request body is larger than %(limit)s bytes.")
+                % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+                code="REQUEST_TOO_LARGE",
+                status=413,
+            ) from None
+        except SuspiciousOperation:  # e.g. a form with too many fields
+            message = _("The request body could not be read.")
+            raise RequestError(message, code="BAD_REQUEST") from None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            message = _("The request body is not UTF-8 text.")
+            raise RequestError(message, code="BAD_REQUEST") from None
+        if content_type == "application/graphql":
+            return {"query": text}
+        data = http.load_json(text, invalid_message=_("The request body is not valid JSON."))
+        if isinstance(data, list):
+            raise RequestError(
+                _("Batched requests are not supported: send one operation per request."),
+                code="BAD_REQUEST",
+            )
+        if not isinstance(data, dict):
+            raise RequestError(
+                _("The request body must be a JSON object with a `query`."), code="BAD_REQUEST"
+            )
+        return data
+
+    def get_graphql_params(self, request, data):
+        """The request's parameters, checked for their types (a 400 otherwise): from
+        the URL for GET, the body for POST."""
+        query = http.string_parameter(data, "query")
+        if query is None:
+            raise RequestError(_("The request has no `query` string."), code="BAD_REQUEST")
+        if len(query.encode()) > settings.GRAPHQL_MAX_QUERY_BYTES:
+            raise RequestError(
+                _("The query is larger than %(limit)s bytes.")
+                % {"limit": settings.GRAPHQL_MAX_QUERY_BYTES},
+                code="QUERY_TOO_LARGE",
+                status=413,
+            )
+        operation_name = http.string_parameter(data, "operationName")
+        variables = http.map_parameter(data, "variables")
+        # Nothing reads extensions yet; they are checked so a wrong type is reported.
+        http.map_parameter(data, "extensions")
+        return query, variables, operation_name, None
+
+    def get_response(self, request, data, show_graphiql=False):
+        query, variables, operation_name, _id = self.get_graphql_params(request, data)
+        result = self.execute_graphql_request(
+            request, data, query, variables, operation_name, show_graphiql
+        )
+        if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+            set_rollback()
+        errors = result.errors or []
+        response = {}
+        status = 200
+        if errors:
+            set_rollback()
+            response["errors"] = [self.format_error(error) for error in errors]
+        if result.data is None and any(not getattr(error, "path", None) for error in errors):
+            # A request error: the document did not parse or validate, or the variables
+            # did not fit it, so nothing ran and there is no data entry. The spec keeps
+            # application/json answers at 200 for old clients; its own media type says 4xx.
+            # An exception from ``execute`` itself is no request error but a bug.
+            if any(not isinstance(error, GraphQLError) for error in errors):
+                status = 500
+            elif self.response_media_type == http.GRAPHQL_RESPONSE_JSON:
+                status = 400
+        else:
+            response["data"] = result.data
+        return self.json_encode(request, response), status
+
+    def render_graphiql(self, request, **data):
+        options = {
+            "url": request.path,
+            "headerEditorEnabled": graphene_settings.GRAPHIQL_HEADER_EDITOR_ENABLED,
+            "shouldPersistHeaders": graphene_settings.GRAPHIQL_SHOULD_PERSIST_HEADERS,
+            "inputValueDeprecation": graphene_settings.GRAPHIQL_INPUT_VALUE_DEPRECATION,
+        }
+        response = render(request, self.graphiql_template, {"graphiql_options": options})
+        response["Content-Security-Policy"] = GRAPHIQL_CONTENT_SECURITY_POLICY
+        return response
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
     ):
-        if query and len(query.encode()) > settings.GRAPHQL_MAX_QUERY_BYTES:
-            raise HttpError(
-                HttpResponse(
-                    f"Query is larger than {settings.GRAPHQL_MAX_QUERY_BYTES} bytes.", status=413
-                )
-            )
+        """Parse, validate and check the limits (market.core.graphql.limits) before
+        anything runs; the query's size was checked with the request's parameters."""
         schema = self.schema.graphql_schema
-        document = None
-        if query and not validate_schema(schema):
-            document = known_valid_document(schema, query, settings.GRAPHQL_MAX_DEPTH)
-        if document is None:
-            # An invalid or very large query: graphene-django parses and validates it
-            # again and reports every error the rules find, the cost's included.
-            self.validation_rules = (
-                *specified_rules,
-                depth_limit_validator(max_depth=settings.GRAPHQL_MAX_DEPTH),
-                query_cost_validator(
-                    max_cost=settings.GRAPHQL_MAX_COST,
-                    variables=variables if isinstance(variables, dict) else None,
-                ),
-            )
-            return super().execute_graphql_request(
-                request, data, query, variables, operation_name, show_graphiql
-            )
-        return self._execute_valid_document(
-            request, document, variables, operation_name, show_graphiql
-        )
+        schema_errors = validate_schema(schema)
+        if schema_errors:
+            return ExecutionResult(data=None, errors=schema_errors)
+        limits = QueryLimits.from_settings()
+        checked = known_valid_document(schema, query or "", limits, operation_name)
+        if checked.errors:
+            return ExecutionResult(data=None, errors=list(checked.errors))
+        return self._execute_valid_document(request, checked, variables, operation_name, limits)
 
-    def _execute_valid_document(self, request, document, variables, operation_name, show_graphiql):
-        """graphene-django's ``execute_graphql_request`` after its parse, with the cost
-        the only rule left to check (it depends on the variables)."""
+    def _execute_valid_document(self, request, checked, variables, operation_name, limits):
+        """graphene-django's ``execute_graphql_request`` after its validation, with
+        the limits checked for the operation that runs, with its variables."""
+        document = checked.document
         operation_ast = get_operation_ast(document, operation_name)
         if (
             request.method.lower() == "get"
             and operation_ast is not None
             and operation_ast.operation != OperationType.QUERY
         ):
-            if show_graphiql:
-                return None
             raise HttpError(
                 HttpResponseNotAllowed(
                     ["POST"],
-                    f"Can only perform a {operation_ast.operation.value} operation "
-                    "from a POST request.",
+                    _("Can only perform a %(operation)s operation from a POST request.")
+                    % {"operation": operation_ast.operation.value},
                 )
             )
-        errors = query_cost_errors(
-            document,
-            max_cost=settings.GRAPHQL_MAX_COST,
-            variables=variables if isinstance(variables, dict) else None,
-        )
-        if errors:
-            return ExecutionResult(data=None, errors=errors)
+        if operation_ast is not None:
+            errors = checked.analysis.errors(
+                operation_ast, variables if isinstance(variables, dict) else None, limits
+            )
+            if errors:
+                return ExecutionResult(data=None, errors=errors)
         schema = self.schema.graphql_schema
         options = {
             "root_value": self.get_root_value(request),
@@ -189,6 +394,8 @@ class MarketGraphQLView(GraphQLView):
             "operation_name": operation_name,
             "middleware": self.get_middleware(request),
             "execution_context_class": self.execution_context_class,
+            # Coercion errors of variables would suggest names too.
+            "hide_suggestions": not limits.introspection,
         }
         try:
             if (
@@ -210,7 +417,19 @@ class MarketGraphQLView(GraphQLView):
 
     @staticmethod
     def format_error(error):
-        original = getattr(error, "original_error", None)
+        """One error of the answer, always with an ``extensions.code``.
+
+        A resolver's refusals bring their own (a ``DomainError``, or a
+        ``GraphQLError`` given one, as the cost limit's). Without one, a document
+        that does not parse is ``GRAPHQL_PARSE_FAILED`` and any other refusal
+        before execution (a validation rule, a variable's value) is
+        ``GRAPHQL_VALIDATION_FAILED``, as Apollo names them. What is left
+        happened while executing with no code: a bug, ``INTERNAL_ERROR``.
+        """
+        if not isinstance(error, GraphQLError):
+            # The view caught an exception from ``execute`` itself.
+            return MarketGraphQLView._internal_error(error, {})
+        original = error.original_error
         if isinstance(original, DomainError):
             # Refused permission or bad input (e.g. decode_id's INVALID_ID) from a resolver.
             formatted = GraphQLView.format_error(error)
@@ -218,17 +437,29 @@ class MarketGraphQLView(GraphQLView):
             if original.field:
                 formatted["extensions"]["field"] = original.field
             return formatted
-        if (
-            isinstance(error, GraphQLError)
-            and original is not None
-            and not isinstance(original, GraphQLError)
-        ):
-            # A bug, not bad input: keep the traceback in the log, not in the answer.
-            logger.error("Unhandled error in GraphQL resolver", exc_info=original)
-            if not settings.DEBUG:
-                return {
-                    "message": "Internal server error.",
-                    "path": error.path,
-                    "extensions": {"code": "INTERNAL_ERROR"},
-                }
-        return GraphQLView.format_error(error)
+        formatted = error.formatted
+        extensions = formatted.get("extensions") or {}
+        if "code" in extensions:
+            return formatted
+        if isinstance(error, GraphQLSyntaxError):
+            code = "GRAPHQL_PARSE_FAILED"
+        elif error.path is None:
+            code = "GRAPHQL_VALIDATION_FAILED"
+        else:
+            return MarketGraphQLView._internal_error(original or error, formatted)
+        formatted["extensions"] = {**extensions, "code": code}
+        return formatted
+
+    @staticmethod
+    def _internal_error(exception: Exception, formatted: dict) -> dict:
+        """A bug, not bad input: the traceback goes to the log, not into the answer."""
+        logger.error("Unhandled error in GraphQL execution", exc_info=exception)
+        answer = {
+            "message": formatted.get("message", str(exception))
+            if settings.DEBUG
+            else _("Internal server error."),
+            "extensions": {"code": "INTERNAL_ERROR"},
+        }
+        if formatted.get("path") is not None:
+            answer["path"] = formatted["path"]
+        return answer

@@ -1,0 +1,216 @@
+"""What each GraphQL field costs: the one price list the query cost check reads.
+
+In the manner of Saleor's ``COST_MAP``: type name → field name → ``FieldCost``.
+An operation's cost is the sum, over every field it selects (fragments
+expanded), of the field's ``complexity`` times the number of items of the lists
+above it. A list field says how many items it returns in ``items``: a fixed
+bound, the page its own arguments ask for (``Page``), or the page of the field
+above it (``PARENT_PAGE``: a connection's ``edges``, whose page size is an
+argument of the connection field, which names it in ``page``).
+
+The unit is roughly ten microseconds of server time: resolving one field of an
+object already loaded costs 1, an SQL round trip about 50, an Elasticsearch
+request (with its facets and its typo-correcting second pass) about 1,000.
+
+A field that is not listed costs 1 and returns one item. Every root field and
+every field returning a list is listed (``tests/core/test_graphql_limits.py``
+walks the schema and fails on a missing one, so a new field must be priced
+here). Where nothing in the code bounds a list, the bound is an assumption
+about the marketplace written next to it; where the code has a bound, the
+number here is that bound and the test checks that it still is. An operation's
+cost is rounded up to a whole number.
+"""
+
+from dataclasses import dataclass
+
+from market.core.graphql.connection import MAX_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page size given by the field's arguments: the largest of those sent,
+    the argument's default when none is, at most ``maximum`` (the resolver
+    refuses more)."""
+
+    arguments: tuple[str, ...]
+    maximum: int
+
+
+# ``items`` of a connection's ``edges``: the page of the connection field above.
+PARENT_PAGE = "parent page"
+
+
+@dataclass(frozen=True)
+class FieldCost:
+    # The cost of resolving the field once, for each item of the lists above it.
+    complexity: int = 1
+    # How many items the field returns: its selections cost that many times. A
+    # fraction is an average (introspection's, below).
+    items: int | float | Page | str = 1
+    # The page this field opens for its connection's ``edges`` (PARENT_PAGE).
+    page: Page | None = None
+
+
+CONNECTION_PAGE = Page(("first", "last"), MAX_PAGE_SIZE)
+# search.backends.base: MAX_PAGE_SIZE and MAX_SUGGESTIONS.
+SEARCH_PAGE = Page(("first",), 100)
+SUGGESTION_PAGE = Page(("first",), 20)
+
+# One SQL query for the page and one for ``totalCount``.
+CONNECTION = FieldCost(complexity=50, page=CONNECTION_PAGE)
+# A connection under each item of a list: not batched, two SQL queries per item.
+NESTED_CONNECTION = FieldCost(complexity=100, page=CONNECTION_PAGE)
+EDGES = FieldCost(items=PARENT_PAGE)
+ONE_ROW = FieldCost(complexity=10)
+
+# A write: a transaction of a few SQL queries, often a task queued on commit.
+WRITE = FieldCost(complexity=100)
+# Hashing a password (PBKDF2). Sign-in attempts are also throttled per account and
+# address (market.accounts.throttling), which refuses before hashing; 20 aliased
+# attempts in one request must still reach that throttle to be counted.
+PASSWORD_HASH = FieldCost(complexity=1_000)
+# Queues an email; the address is throttled too.
+EMAIL = FieldCost(complexity=200)
+
+# Fields of this name on any type (``ANY_TYPE``) cost this, unless their type lists them.
+ANY_TYPE = "*"
+
+COST_MAP: dict[str, dict[str, FieldCost]] = {
+    ANY_TYPE: {
+        # A mutation's errors: at most one per field of its input, built in memory.
+        "errors": FieldCost(items=10),
+    },
+    "Query": {
+        "search": FieldCost(complexity=1_000, page=SEARCH_PAGE),
+        "searchSuggest": FieldCost(complexity=300, items=SUGGESTION_PAGE),
+        "products": CONNECTION,
+        "product": ONE_ROW,
+        "categories": CONNECTION,
+        "category": ONE_ROW,
+        "sellers": CONNECTION,
+        "seller": ONE_ROW,
+        "me": ONE_ROW,
+        "shop": FieldCost(),
+        "node": ONE_ROW,
+    },
+    "Mutation": {
+        "productCreate": WRITE,
+        "productUpdate": WRITE,
+        "productDelete": WRITE,
+        "productVariantCreate": WRITE,
+        # Up to catalog.services.MAX_VARIANTS_PER_BULK rows in one transaction.
+        "productVariantBulkCreate": FieldCost(complexity=1_000),
+        "productVariantUpdate": WRITE,
+        "productVariantDelete": WRITE,
+        "stockUpdate": WRITE,
+        # Decoding and checking an uploaded picture with Pillow.
+        "productImageCreate": FieldCost(complexity=2_000),
+        "productImageDelete": WRITE,
+        "ocopCertificateSubmit": WRITE,
+        "ocopCertificateVerify": WRITE,
+        "ocopCertificateRevoke": WRITE,
+        "sellerCreate": WRITE,
+        "sellerUpdate": WRITE,
+        "sellerStaffInvite": EMAIL,
+        "sellerStaffRemove": WRITE,
+        "sellerStaffRoleUpdate": WRITE,
+        "sellerInvitationAccept": WRITE,
+        "sellerInvitationDecline": WRITE,
+        "sellerInvitationRevoke": WRITE,
+        "accountRegister": PASSWORD_HASH,
+        "tokenCreate": PASSWORD_HASH,
+        "tokenRefresh": FieldCost(complexity=50),
+        "tokenVerify": ONE_ROW,
+        "tokensRevokeAll": FieldCost(complexity=50),
+        "requestPasswordReset": EMAIL,
+        "setPassword": PASSWORD_HASH,
+    },
+    "ProductCountableConnection": {"edges": EDGES},
+    "CategoryCountableConnection": {"edges": EDGES},
+    "SellerCountableConnection": {"edges": EDGES},
+    "SearchResults": {"edges": EDGES},
+    "SearchFacets": {
+        # search.backends.elastic.FACET_SIZE values at most.
+        "categories": FieldCost(items=200),
+        "sellers": FieldCost(items=200),
+        # One per value of an enumeration: seller kinds, 0/3/4/5 stars, price ranges, yes/no.
+        "sellerKinds": FieldCost(items=4),
+        "ocopStars": FieldCost(items=4),
+        "priceRanges": FieldCost(items=5),
+        "inStock": FieldCost(items=2),
+    },
+    "Category": {
+        # Assumed: a category has at most 20 subcategories (the operators' tree,
+        # after the six OCOP product groups). Nested, the count is an overestimate:
+        # the whole tree is smaller than 20 to the power of its depth.
+        "children": FieldCost(items=20),
+        "products": NESTED_CONNECTION,
+    },
+    "Product": {
+        # catalog.services.MAX_ATTRIBUTES.
+        "attributes": FieldCost(items=30),
+        # Assumed: a product has at most 20 variants (pack sizes, weights).
+        "variants": FieldCost(items=20),
+        # Assumed: at most 10 pictures per product.
+        "images": FieldCost(items=10),
+        # Assumed: at most 5 certificates (the current one and its history).
+        "ocopCertificates": FieldCost(items=5),
+    },
+    "ProductVariantBulkCreate": {
+        # catalog.services.MAX_VARIANTS_PER_BULK.
+        "productVariants": FieldCost(items=100),
+        "errors": FieldCost(items=100),
+    },
+    "Seller": {
+        # Assumed: a seller's staff and pending invitations are at most 20 people each.
+        "memberships": FieldCost(items=20),
+        "invitations": FieldCost(items=20),
+        "products": NESTED_CONNECTION,
+    },
+    "User": {
+        # Assumed: a person works for, or is invited by, at most 10 sellers.
+        "sellerMemberships": FieldCost(items=10),
+        "sellerInvitations": FieldCost(items=10),
+    },
+    "Shop": {
+        # settings.LANGUAGES.
+        "languages": FieldCost(items=2),
+    },
+    # Introspection answers from memory, some three microseconds a field. Its
+    # lists are priced by the schema's averages (a full dump selects every type,
+    # so the fields of all types, and so on: the average times the number of
+    # types is the true count; a test checks these stay at least the schema's).
+    "__Schema": {
+        "types": FieldCost(items=150),
+        "directives": FieldCost(items=10),
+    },
+    "__Type": {
+        "fields": FieldCost(items=3),
+        "inputFields": FieldCost(items=1),
+        "enumValues": FieldCost(items=1.2),
+        "interfaces": FieldCost(items=0.1),
+        "possibleTypes": FieldCost(items=0.1),
+        # A type reference is a named type wrapped in NonNull and List a few times;
+        # the chain a client asks for (seven levels in GraphiQL's query) stops at
+        # the named type, whose ``ofType`` is null.
+        "ofType": FieldCost(items=0.5),
+    },
+    "__Field": {"args": FieldCost(items=0.3)},
+    "__Directive": {
+        "args": FieldCost(items=1),
+        "locations": FieldCost(items=3),
+    },
+}
+
+# ``__typename`` is answered from the type already known: free.
+FREE = FieldCost(complexity=0)
+DEFAULT = FieldCost()
+
+
+def field_cost(type_name: str, field_name: str) -> FieldCost:
+    if field_name == "__typename":
+        return FREE
+    cost = COST_MAP.get(type_name, {}).get(field_name)
+    if cost is None:
+        cost = COST_MAP[ANY_TYPE].get(field_name, DEFAULT)
+    return cost

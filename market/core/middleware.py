@@ -1,0 +1,69 @@
+"""Failures on the GraphQL endpoint answer GraphQL-shaped JSON, never Django's HTML pages."""
+
+from django.core import signals
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.log import log_response
+from django.utils.translation import gettext as _
+
+# Resolved on first use: the URLconf imports views, and views may import this module.
+GRAPHQL_PATH = SimpleLazyObject(lambda: reverse("graphql"))
+
+
+def internal_error_response() -> JsonResponse:
+    return JsonResponse(
+        {
+            "errors": [
+                {"message": _("Internal server error."), "extensions": {"code": "INTERNAL_ERROR"}}
+            ]
+        },
+        status=500,
+    )
+
+
+def is_graphql_request(request) -> bool:
+    return request.path_info.startswith(str(GRAPHQL_PATH))
+
+
+class GraphQLInternalErrorMiddleware:
+    """Any exception escaping a view, or a middleware, under the GraphQL path becomes
+    ``{"errors": [{"message": "Internal server error.", "extensions": {"code":
+    "INTERNAL_ERROR"}}]}`` with status 500, whatever ``DEBUG`` says.
+
+    A GraphQL client reads ``errors``; Django's debug page or its plain HTML
+    500 would reach it as a parse failure, and the debug page shows settings
+    and source to anyone. The traceback goes to the ``django.request`` log as
+    Django's own 500s do, and ``got_request_exception`` is still sent (error
+    trackers listen to it). It stands first in ``MIDDLEWARE`` so that a failure
+    in any middleware after it is covered too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 500
+            and is_graphql_request(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            # A middleware after this one failed: Django has already logged the
+            # exception and rendered its page, which is replaced here.
+            return internal_error_response()
+        return response
+
+    def process_exception(self, request, exception):
+        if not is_graphql_request(request):
+            return None
+        response = internal_error_response()
+        signals.got_request_exception.send(sender=None, request=request)
+        log_response(
+            "Internal Server Error: %s",
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
+        return response

@@ -90,3 +90,21 @@ def check_secret(value: str) -> str:
             code=INVALID_TEXT,
         )
     return value
+
+
+def unencodable_path(value, path: str = "") -> str | None:
+    """The path (``input.name``, ``ids.2``) of the first string in ``value`` that holds
+    a lone surrogate or NUL, or None. For arguments no mutation cleans: query variables."""
+    if isinstance(value, str):
+        return path if unencodable_character(value) is not None else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = unencodable_path(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None

@@ -145,3 +145,40 @@ def test_passwords_are_checked_but_never_changed(graphql):
         {"field": "password", "code": "INVALID_TEXT"}
     ]
     assert User.objects.get(email="mua@example.vn").check_password(password)
+
+
+QUERIES_TAKING_TEXT = [
+    "query ($q: String!) { search(query: $q) { totalCount } }",
+    "query ($q: String!) { searchSuggest(prefix: $q) }",
+    "query ($q: String!) { products(first: 2, filter: {search: $q}) { totalCount } }",
+    "query ($q: String!) { product(slug: $q) { name } }",
+    "query ($q: String!) { sellers(first: 2, filter: {search: $q}) { totalCount } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES_TAKING_TEXT)
+@pytest.mark.parametrize("text", ["nho\x00", "nho \udcff sấy"])
+def test_a_query_variable_no_database_takes_is_refused_before_it_runs(graphql, query, text):
+    status, body = graphql(query, {"q": text})
+
+    assert status == 200
+    assert body.get("data") is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_TEXT"
+    assert "$q" in error["message"]
+
+
+def test_an_escaped_nul_in_a_query_literal_is_refused(graphql):
+    status, body = graphql('{ search(query: "nho\\u0000") { totalCount } }')
+
+    assert status == 200
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_TEXT"
+    assert "1:17" in error["message"]
+
+
+def test_ordinary_vietnamese_queries_still_run(graphql):
+    status, body = graphql(QUERIES_TAKING_TEXT[0], {"q": "nước mắm\tcá cơm"})
+
+    assert status == 200
+    assert "errors" not in body

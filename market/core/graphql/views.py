@@ -30,6 +30,8 @@ from graphql import (
     validate_schema,
 )
 from graphql.error import GraphQLSyntaxError
+from graphql.language import Node, StringValueNode
+from graphql.language.location import get_location
 from graphql.pyutils import Path
 from graphql_sync_dataloaders import DeferredExecutionContext
 
@@ -43,6 +45,7 @@ from market.core.graphql.limits import (
     validation_rules,
 )
 from market.core.graphql.multipart import parse_multipart_request
+from market.core.text import INVALID_TEXT, unencodable_path
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +145,53 @@ def known_valid_document(
     if cacheable:
         valid_documents.put(key, checked)
     return checked
+
+
+def _unencodable_text_errors(document: DocumentNode, variables) -> list[GraphQLError]:
+    """A lone surrogate or NUL in a query's variables or string literals: no database
+    or search engine takes them, so the query is refused before it runs. (Mutations
+    clean every argument themselves and answer field errors: see BaseMutation.)"""
+    path = unencodable_path(variables) if isinstance(variables, dict) else None
+    if path is not None:
+        where = f"${path}"
+    elif "\\u0000" in (document.loc.source.body if document.loc else ""):
+        # The lexer refuses raw NULs and lone surrogates; an escaped NUL is the one way in.
+        where = next(
+            (
+                "{line}:{column}".format(**get_location(node.loc.source, node.loc.start)._asdict())
+                for node in _string_values(document)
+                if "\x00" in node.value
+            ),
+            None,
+        )
+    else:
+        return []
+    if where is None:
+        return []
+    return [
+        GraphQLError(
+            _(
+                "The text at %(where)s holds a character that is not allowed (NUL or a lone "
+                "surrogate)."
+            )
+            % {"where": where},
+            extensions={"code": INVALID_TEXT},
+        )
+    ]
+
+
+def _string_values(document: DocumentNode):
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, StringValueNode):
+            yield node
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, tuple | list):
+                stack.extend(item for item in child if isinstance(item, Node))
 
 
 # GraphiQL's page loads nothing but this server's own files and talks to nothing
@@ -384,6 +434,8 @@ class MarketGraphQLView(GraphQLView):
             errors = checked.analysis.errors(
                 operation_ast, variables if isinstance(variables, dict) else None, limits
             )
+            if not errors and operation_ast.operation != OperationType.MUTATION:
+                errors = _unencodable_text_errors(document, variables)
             if errors:
                 return ExecutionResult(data=None, errors=errors)
         schema = self.schema.graphql_schema

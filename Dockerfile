@@ -9,6 +9,8 @@ COPY catalog ./catalog
 COPY payments ./payments
 COPY traceability ./traceability
 COPY search ./search
+# The compiled message catalogs (Vietnamese, English): no gettext tools needed here.
+COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput
 USER market

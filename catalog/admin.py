@@ -11,6 +11,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from catalog import services, tasks
 from catalog.models import (
@@ -32,18 +34,25 @@ def _problem(error: Exception) -> str:
     return getattr(error, "message", str(error))
 
 
-def _for_each(modeladmin, request, queryset, act, done_message: str) -> None:
-    """Run a service per selected row, each in its own transaction, and report."""
+def _for_each(modeladmin, request, queryset, act, done_message) -> None:
+    """Run a service per selected row, each in its own transaction, and report.
+
+    ``done_message`` is an ``ngettext_lazy`` message whose number is ``count``.
+    """
     done = 0
     for obj in queryset:
         try:
             act(obj)
         except (DomainError, ValidationError) as error:
-            modeladmin.message_user(request, f"{obj}: {_problem(error)}", messages.ERROR)
+            modeladmin.message_user(
+                request,
+                _("%(object)s: %(problem)s") % {"object": obj, "problem": _problem(error)},
+                messages.ERROR,
+            )
         else:
             done += 1
     if done:
-        modeladmin.message_user(request, done_message.format(count=done), messages.SUCCESS)
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -88,7 +97,7 @@ class ProductVariantInline(ReadOnlyInline):
     fields = ("sku", "name", "price", "compare_at_price", "weight_grams", "stock_quantity")
     readonly_fields = fields
 
-    @admin.display(description="stock")
+    @admin.display(description=_("stock"))
     def stock_quantity(self, variant):
         stock = getattr(variant, "stock", None)
         if stock is None:
@@ -143,7 +152,7 @@ class ProductAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Publish the selected products")
+    @admin.action(description=_("Publish the selected products"))
     def publish(self, request, queryset):
         _for_each(
             self,
@@ -152,10 +161,10 @@ class ProductAdmin(admin.ModelAdmin):
             lambda product: services.product_update(
                 user=request.user, product_id=product.pk, is_published=True
             ),
-            "Published {count} products.",
+            ngettext_lazy("Published %(count)d product.", "Published %(count)d products.", "count"),
         )
 
-    @admin.action(description="Unpublish the selected products")
+    @admin.action(description=_("Unpublish the selected products"))
     def unpublish(self, request, queryset):
         _for_each(
             self,
@@ -164,7 +173,9 @@ class ProductAdmin(admin.ModelAdmin):
             lambda product: services.product_update(
                 user=request.user, product_id=product.pk, is_published=False
             ),
-            "Unpublished {count} products.",
+            ngettext_lazy(
+                "Unpublished %(count)d product.", "Unpublished %(count)d products.", "count"
+            ),
         )
 
     def delete_model(self, request, obj):
@@ -201,11 +212,11 @@ class ProductImageAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(thumbnail_total=Count("thumbnails"))
 
-    @admin.display(description="thumbnails", ordering="thumbnail_total")
+    @admin.display(description=_("thumbnails"), ordering="thumbnail_total")
     def thumbnail_count(self, image):
         return image.thumbnail_total
 
-    @admin.action(description="Make missing thumbnails (after a failed task)")
+    @admin.action(description=_("Make missing thumbnails (after a failed task)"))
     def make_missing_thumbnails(self, request, queryset):
         image_ids = list(queryset.values_list("pk", flat=True))
         for image_id in image_ids:
@@ -213,7 +224,15 @@ class ProductImageAdmin(admin.ModelAdmin):
                 lambda image_id=image_id: tasks.create_product_thumbnails.delay(image_id),
                 robust=True,
             )
-        self.message_user(request, f"Queued thumbnails for {len(image_ids)} pictures.")
+        self.message_user(
+            request,
+            ngettext(
+                "Queued thumbnails for %(count)d picture.",
+                "Queued thumbnails for %(count)d pictures.",
+                len(image_ids),
+            )
+            % {"count": len(image_ids)},
+        )
 
     def delete_model(self, request, obj):
         services.product_image_delete(user=request.user, image_id=obj.pk)
@@ -266,7 +285,7 @@ class OcopCertificateAdmin(admin.ModelAdmin):
         # A certificate is a record of the department's review: revoke it, with a reason.
         return False
 
-    @admin.action(description="Verify the selected pending certificates")
+    @admin.action(description=_("Verify the selected pending certificates"))
     def verify(self, request, queryset):
         _for_each(
             self,
@@ -275,10 +294,16 @@ class OcopCertificateAdmin(admin.ModelAdmin):
             lambda certificate: services.ocop_certificate_verify(
                 user=request.user, certificate_id=certificate.pk
             ),
-            "Verified {count} certificates.",
+            ngettext_lazy(
+                "Verified %(count)d certificate.", "Verified %(count)d certificates.", "count"
+            ),
         )
 
-    @admin.action(description="Expire every verified certificate past its date now")
+    @admin.action(description=_("Expire every verified certificate past its date now"))
     def expire_overdue(self, request, queryset):
         count = services.expire_ocop_certificates()
-        self.message_user(request, f"Expired {count} certificates.")
+        self.message_user(
+            request,
+            ngettext("Expired %(count)d certificate.", "Expired %(count)d certificates.", count)
+            % {"count": count},
+        )

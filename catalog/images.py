@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from market.core.errors import invalid
@@ -62,12 +63,13 @@ def check_image(upload, *, field: str = "image") -> CheckedImage:
     ``INVALID_IMAGE`` (not a picture, or a damaged one).
     """
     if upload is None:
-        raise invalid(field, "Choose a picture to upload.", "REQUIRED")
+        raise invalid(field, _("Choose a picture to upload."), "REQUIRED")
     max_bytes = settings.MAX_IMAGE_UPLOAD_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise invalid(
             field,
-            f"The file is {upload.size} bytes; pictures may be at most {max_bytes} bytes.",
+            _("The file is %(size)d bytes; pictures may be at most %(maximum)d bytes.")
+            % {"size": upload.size, "maximum": max_bytes},
             "IMAGE_TOO_LARGE",
         )
     try:
@@ -81,10 +83,13 @@ def _decode(upload, field: str) -> CheckedImage:
     max_pixels = settings.MAX_IMAGE_PIXELS
     too_many_pixels = invalid(
         field,
-        f"The picture has more than {max_pixels} pixels; make it smaller before uploading.",
+        _("The picture has more than %(maximum)d pixels; make it smaller before uploading.")
+        % {"maximum": max_pixels},
         "IMAGE_TOO_LARGE",
     )
-    not_a_picture = invalid(field, "The file is not a picture or it is damaged.", "INVALID_IMAGE")
+    not_a_picture = invalid(
+        field, _("The file is not a picture or it is damaged."), "INVALID_IMAGE"
+    )
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice it; a bomb is a bomb.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -97,7 +102,8 @@ def _decode(upload, field: str) -> CheckedImage:
                 if decoded_format not in ACCEPTED_FORMATS:
                     raise invalid(
                         field,
-                        f"{decoded_format} pictures are not accepted; upload JPEG, PNG or WebP.",
+                        _("%(format)s pictures are not accepted; upload JPEG, PNG or WebP.")
+                        % {"format": decoded_format},
                         "UNSUPPORTED_IMAGE_FORMAT",
                     )
                 if width * height > max_pixels:

@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from catalog import images, tasks
 from catalog.models import (
@@ -71,6 +73,10 @@ MAX_VARIANTS_PER_BULK = 100
 MAX_PRICE_VND = 1_000_000_000
 MAX_STOCK_QUANTITY = 1_000_000
 MAX_WEIGHT_GRAMS = 1_000_000
+# Product facts (origin, unit, shelf life...) are a short list of short texts.
+MAX_ATTRIBUTES = 30
+MAX_ATTRIBUTE_NAME_LENGTH = 64
+MAX_ATTRIBUTE_VALUE_LENGTH = 500
 
 
 class _Errors:
@@ -105,13 +111,18 @@ def _text(errors: _Errors, field: str, value, *, max_length: int, required: bool
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors.add(field, "Must be text.", "INVALID")
+        errors.add(field, _("Must be text."), "INVALID")
         return ""
     value = value.strip()
     if required and not value:
-        errors.add(field, "This field is required.", "REQUIRED")
+        errors.add(field, _("This field is required."), "REQUIRED")
     elif len(value) > max_length:
-        errors.add(field, f"At most {max_length} characters.", "INVALID")
+        errors.add(
+            field,
+            ngettext("At most %(count)d character.", "At most %(count)d characters.", max_length)
+            % {"count": max_length},
+            "INVALID",
+        )
     return value
 
 
@@ -121,24 +132,33 @@ def _amount(
     """A whole, non-negative number (VND, grams, pieces) or ``None`` when allowed."""
     if value is None:
         if required:
-            errors.add(field, "This field is required.", "REQUIRED")
+            errors.add(field, _("This field is required."), "REQUIRED")
         return None
     if not _is_int(value):
-        errors.add(field, "Must be a whole number.", "INVALID")
+        errors.add(field, _("Must be a whole number."), "INVALID")
         return None
     if value < 0:
-        errors.add(field, "Cannot be negative.", negative_code)
+        errors.add(field, _("Cannot be negative."), negative_code)
     elif value > maximum:
-        errors.add(field, f"Cannot be more than {maximum}.", "INVALID")
+        errors.add(field, _("Cannot be more than %(maximum)d.") % {"maximum": maximum}, "INVALID")
     return value
+
+
+# One whole sentence per kind of object, as translators need, keyed by ``_fetch``'s label.
+_DOES_NOT_EXIST = {
+    "Product": gettext_lazy("Product %(id)s does not exist."),
+    "Variant": gettext_lazy("Variant %(id)s does not exist."),
+    "Picture": gettext_lazy("Picture %(id)s does not exist."),
+    "Certificate": gettext_lazy("Certificate %(id)s does not exist."),
+}
 
 
 def _fetch(queryset, pk, *, field: str, label: str):
     if not _is_int(pk):
-        raise NotFound(f"{label} {pk!r} does not exist.", field=field)
+        raise NotFound(_DOES_NOT_EXIST[label] % {"id": repr(pk)}, field=field)
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        raise NotFound(f"{label} {pk} does not exist.", field=field)
+        raise NotFound(_DOES_NOT_EXIST[label] % {"id": pk}, field=field)
     return obj
 
 
@@ -184,16 +204,24 @@ def _delete_files_on_commit(file_fields) -> None:
     transaction.on_commit(partial(_delete_files, storage, names), robust=True)
 
 
+_CANNOT_DELETE = {
+    "product": gettext_lazy(
+        "The product is referred to by orders or other records and cannot be deleted; "
+        "unpublish it instead."
+    ),
+    "variant": gettext_lazy(
+        "The variant is referred to by orders or other records and cannot be deleted; "
+        "unpublish its product instead."
+    ),
+}
+
+
 def _protected_delete(obj, what: str) -> None:
     try:
         with transaction.atomic():
             obj.delete()
     except (ProtectedError, RestrictedError):
-        raise DomainError(
-            f"The {what} is referred to by orders or other records and cannot be deleted; "
-            "unpublish it instead.",
-            code="CANNOT_DELETE",
-        ) from None
+        raise DomainError(str(_CANNOT_DELETE[what]), code="CANNOT_DELETE") from None
 
 
 # ---------------------------------------------------------------------------
@@ -240,8 +268,10 @@ def _save_product(product: Product, *, slug_from: str | None) -> None:
             if not clash:
                 raise
             if slug_from is None:
-                raise invalid("slug", "Another product already has this slug.", "UNIQUE") from None
-    raise invalid("slug", "Could not find a free slug; give one explicitly.", "UNIQUE")
+                raise invalid(
+                    "slug", _("Another product already has this slug."), "UNIQUE"
+                ) from None
+    raise invalid("slug", _("Could not find a free slug; give one explicitly."), "UNIQUE")
 
 
 def _check_slug(errors: _Errors, slug, *, exclude_pk: int | None) -> str:
@@ -251,10 +281,10 @@ def _check_slug(errors: _Errors, slug, *, exclude_pk: int | None) -> str:
     try:
         validate_slug(slug)
     except ValidationError:
-        errors.add("slug", "Use only letters, digits, hyphens and underscores.", "INVALID")
+        errors.add("slug", _("Use only letters, digits, hyphens and underscores."), "INVALID")
         return slug
     if Product.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-        errors.add("slug", "Another product already has this slug.", "UNIQUE")
+        errors.add("slug", _("Another product already has this slug."), "UNIQUE")
     return slug
 
 
@@ -277,20 +307,24 @@ def _seller_for_new_product(user, seller_id) -> int:
         own = seller_ids_of(user)
         if len(own) == 1:
             return next(iter(own))
-        raise invalid("seller", "Choose the seller the product belongs to.", "REQUIRED")
+        raise invalid("seller", _("Choose the seller the product belongs to."), "REQUIRED")
     require_seller_staff(user, seller_id)
     if not _is_int(seller_id) or not Seller.objects.filter(pk=seller_id).exists():
-        raise NotFound(f"Seller {seller_id} does not exist.", field="seller")
+        raise NotFound(_("Seller %(id)s does not exist.") % {"id": seller_id}, field="seller")
     return seller_id
 
 
 def _check_category(errors: _Errors, category_id) -> Category | None:
     if category_id is None:
-        errors.add("category", "This field is required.", "REQUIRED")
+        errors.add("category", _("This field is required."), "REQUIRED")
         return None
     category = Category.objects.filter(pk=category_id).first() if _is_int(category_id) else None
     if category is None:
-        errors.add("category", f"Category {category_id} does not exist.", "NOT_FOUND")
+        errors.add(
+            "category",
+            _("Category %(id)s does not exist.") % {"id": category_id},
+            "NOT_FOUND",
+        )
     return category
 
 
@@ -298,9 +332,44 @@ def _check_attributes(errors: _Errors, attributes) -> dict:
     if attributes is None:
         return {}
     if not isinstance(attributes, dict):
-        errors.add("attributes", "Must be an object of product facts.", "INVALID")
+        errors.add("attributes", _("Must be an object of product facts."), "INVALID")
         return {}
+    if len(attributes) > MAX_ATTRIBUTES:
+        errors.add(
+            "attributes",
+            _("At most %(count)d product facts.") % {"count": MAX_ATTRIBUTES},
+            "INVALID",
+        )
+        return {}
+    for name, value in attributes.items():
+        if not isinstance(name, str) or len(name) > MAX_ATTRIBUTE_NAME_LENGTH:
+            errors.add(
+                "attributes",
+                _("A fact's name has at most %(count)d characters.")
+                % {"count": MAX_ATTRIBUTE_NAME_LENGTH},
+                "INVALID",
+            )
+        elif not _is_short_fact_value(value):
+            errors.add(
+                "attributes",
+                _("The fact %(name)r has at most %(count)d characters of text.")
+                % {"name": name, "count": MAX_ATTRIBUTE_VALUE_LENGTH},
+                "INVALID",
+            )
     return attributes
+
+
+def _is_short_fact_value(value, *, in_list: bool = False) -> bool:
+    """Short text (or a number, yes/no), or a short flat list of them, as the demo's facts are."""
+    if isinstance(value, list):
+        return (
+            not in_list
+            and len(value) <= MAX_ATTRIBUTES
+            and all(_is_short_fact_value(item, in_list=True) for item in value)
+        )
+    if isinstance(value, str):
+        return len(value) <= MAX_ATTRIBUTE_VALUE_LENGTH
+    return value is None or isinstance(value, int | float | bool)
 
 
 @transaction.atomic
@@ -354,7 +423,7 @@ def product_update(
     errors = _Errors()
     if seller_id not in (UNSET, None) and seller_id != product.seller_id:
         # Orders, payouts and certificates follow the seller: a product never moves.
-        errors.add("seller", "A product cannot move to another seller.", "SELLER_CANNOT_CHANGE")
+        errors.add("seller", _("A product cannot move to another seller."), "SELLER_CANNOT_CHANGE")
     if name is not UNSET:
         product.name = _text(errors, "name", name, max_length=255, required=True)
     if description is not UNSET:
@@ -467,8 +536,11 @@ def _check_compare_at_price(errors: _Errors, *, price, compare_at_price, changed
     if compare_at_price <= price:
         errors.add(
             changed,
-            f"The price before the discount ({compare_at_price}) must be above the price "
-            f"({price}).",
+            _(
+                "The price before the discount (%(compare_at_price)d) must be above the price "
+                "(%(price)d)."
+            )
+            % {"compare_at_price": compare_at_price, "price": price},
             "COMPARE_AT_PRICE_NOT_ABOVE_PRICE",
         )
 
@@ -479,7 +551,11 @@ def _next_variant_sort_order(product: Product) -> int:
 
 
 def _sku_taken_error(sku: str) -> ValidationError:
-    return invalid("sku", f"SKU {sku} is already used by another variant.", "UNIQUE")
+    return invalid("sku", _sku_taken_message(sku), "UNIQUE")
+
+
+def _sku_taken_message(sku: str) -> str:
+    return _("SKU %(sku)s is already used by another variant.") % {"sku": sku}
 
 
 def _insert_variants(product: Product, rows: list[dict]) -> list[ProductVariant]:
@@ -546,7 +622,7 @@ def variant_create(
         changed="compare_at_price",
     )
     if "sku" not in errors.by_field and ProductVariant.objects.filter(sku=cleaned["sku"]).exists():
-        errors.add("sku", f"SKU {cleaned['sku']} is already used by another variant.", "UNIQUE")
+        errors.add("sku", _sku_taken_message(cleaned["sku"]), "UNIQUE")
     errors.raise_if_any()
     (variant,) = _insert_variants(product, [cleaned])
     _reindex(product.pk)
@@ -564,9 +640,13 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
     """
     product = _product_for_staff(user, product_id, field="product", lock=True)
     if not variants:
-        raise invalid("variants", "Give at least one variant.", "REQUIRED")
+        raise invalid("variants", _("Give at least one variant."), "REQUIRED")
     if len(variants) > MAX_VARIANTS_PER_BULK:
-        raise invalid("variants", f"At most {MAX_VARIANTS_PER_BULK} variants at a time.", "INVALID")
+        raise invalid(
+            "variants",
+            _("At most %(count)d variants at a time.") % {"count": MAX_VARIANTS_PER_BULK},
+            "INVALID",
+        )
     errors = _Errors()
     rows = []
     for index, fields in enumerate(variants):
@@ -589,16 +669,14 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
         seen[sku] += 1
         if seen[sku] > 1:
             errors.add(
-                f"variants.{index}.sku", f"SKU {sku} appears more than once.", "DUPLICATED_SKU"
+                f"variants.{index}.sku",
+                _("SKU %(sku)s appears more than once.") % {"sku": sku},
+                "DUPLICATED_SKU",
             )
     taken = set(ProductVariant.objects.filter(sku__in=list(seen)).values_list("sku", flat=True))
     for index, row in enumerate(rows):
         if row.get("sku") in taken:
-            errors.add(
-                f"variants.{index}.sku",
-                f"SKU {row['sku']} is already used by another variant.",
-                "UNIQUE",
-            )
+            errors.add(f"variants.{index}.sku", _sku_taken_message(row["sku"]), "UNIQUE")
     errors.raise_if_any()
     created = _insert_variants(product, rows)
     _reindex(product.pk)
@@ -644,7 +722,7 @@ def variant_update(
         and "sku" not in errors.by_field
         and ProductVariant.objects.filter(sku=new_sku).exclude(pk=variant.pk).exists()
     ):
-        errors.add("sku", f"SKU {new_sku} is already used by another variant.", "UNIQUE")
+        errors.add("sku", _sku_taken_message(new_sku), "UNIQUE")
     errors.raise_if_any()
     for field, value in cleaned.items():
         setattr(variant, field, value)
@@ -688,8 +766,12 @@ def stock_update(*, user, variant_id: int, quantity: int) -> ProductVariant:
     if quantity < stock.quantity_allocated:
         raise invalid(
             "quantity",
-            f"{stock.quantity_allocated} pieces are held for unpaid orders; "
-            "the quantity cannot be lower.",
+            ngettext(
+                "%(count)d piece is held for unpaid orders; the quantity cannot be lower.",
+                "%(count)d pieces are held for unpaid orders; the quantity cannot be lower.",
+                stock.quantity_allocated,
+            )
+            % {"count": stock.quantity_allocated},
             "QUANTITY_BELOW_ALLOCATED",
         )
     stock.quantity = quantity
@@ -783,13 +865,26 @@ def _check_product_group(errors: _Errors, product_group) -> str:
     return value
 
 
+# Decision 490/QĐ-TTg of 7 May 2018 set up the OCOP programme: no certificate is older.
+OCOP_PROGRAMME_START = date(2018, 5, 7)
+
+
 def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | None:
     if not isinstance(issued_on, date):
         errors.add("issued_on", "Give the date of issue.", "REQUIRED")
         return None
+    possible_issue = OCOP_PROGRAMME_START <= issued_on <= today
     if issued_on > today:
         errors.add("issued_on", "The date of issue cannot be in the future.", "INVALID_DATE")
-    longest = OcopCertificate.default_expiry(issued_on)
+    elif not possible_issue:
+        errors.add(
+            "issued_on",
+            _("No OCOP certificate was issued before %(start)s, when the programme began.")
+            % {"start": OCOP_PROGRAMME_START.isoformat()},
+            "INVALID_DATE",
+        )
+    # Only a possible date of issue has an expiry: 36 months after 9999-12-31 is no date.
+    longest = OcopCertificate.default_expiry(issued_on) if possible_issue else None
     if expires_on is None:
         expires_on = longest
     elif not isinstance(expires_on, date):
@@ -797,13 +892,13 @@ def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | 
         return None
     elif expires_on <= issued_on:
         errors.add("expires_on", "The expiry must come after the date of issue.", "INVALID_DATE")
-    elif expires_on > longest:
+    elif longest is not None and expires_on > longest:
         errors.add(
             "expires_on",
             f"An OCOP certificate is valid at most 36 months, until {longest.isoformat()}.",
             "INVALID_DATE",
         )
-    if expires_on < today and "expires_on" not in errors.by_field:
+    if expires_on is not None and expires_on < today and "expires_on" not in errors.by_field:
         errors.add("expires_on", "This certificate has already expired.", "CERTIFICATE_EXPIRED")
     return expires_on
 
@@ -828,13 +923,13 @@ def ocop_certificate_submit(
     product = _product_for_staff(user, product_id, field="product")
     errors = _Errors()
     if not _is_int(stars) or not 3 <= stars <= 5:
-        errors.add("stars", "An OCOP rating has 3, 4 or 5 stars.", "INVALID_STARS")
+        errors.add("stars", _("An OCOP rating has 3, 4 or 5 stars."), "INVALID_STARS")
     number = _text(errors, "certificate_number", certificate_number, max_length=64, required=True)
     decision = _text(errors, "issuing_decision", issuing_decision, max_length=128, required=True)
     group = _check_product_group(errors, product_group)
     expires_on = _check_dates(errors, issued_on, expires_on, timezone.localdate())
     if number and OcopCertificate.objects.filter(certificate_number=number).exists():
-        errors.add("certificate_number", f"Certificate {number} is already on file.", "UNIQUE")
+        errors.add("certificate_number", _certificate_on_file_message(number), "UNIQUE")
     errors.raise_if_any()
     certificate = OcopCertificate(
         product=product,
@@ -855,9 +950,24 @@ def ocop_certificate_submit(
         if not OcopCertificate.objects.filter(certificate_number=number).exists():
             raise
         raise invalid(
-            "certificate_number", f"Certificate {number} is already on file.", "UNIQUE"
+            "certificate_number", _certificate_on_file_message(number), "UNIQUE"
         ) from None
     return certificate
+
+
+def _certificate_on_file_message(number: str) -> str:
+    return _("Certificate %(number)s is already on file.") % {"number": number}
+
+
+def _certificate_status_words(status: str) -> str:
+    """What a certificate in ``status`` is, to end a sentence about it."""
+    words = {
+        OcopCertificate.Status.PENDING: pgettext("certificate", "pending"),
+        OcopCertificate.Status.VERIFIED: pgettext("certificate", "already verified"),
+        OcopCertificate.Status.EXPIRED: pgettext("certificate", "expired"),
+        OcopCertificate.Status.REVOKED: pgettext("certificate", "revoked"),
+    }
+    return words.get(status, status)
 
 
 def _certificate_for_review(user, certificate_id) -> OcopCertificate:
@@ -872,12 +982,13 @@ def ocop_certificate_verify(*, user, certificate_id: int) -> OcopCertificate:
     certificate = _certificate_for_review(user, certificate_id)
     if certificate.status != OcopCertificate.Status.PENDING:
         raise DomainError(
-            f"Only a pending certificate can be verified; this one is {certificate.status}.",
+            _("Only a pending certificate can be verified; this one is %(status)s.")
+            % {"status": _certificate_status_words(certificate.status)},
             code="INVALID_STATUS",
         )
     if certificate.expires_on < timezone.localdate():
         raise DomainError(
-            "This certificate expired before it was verified.", code="CERTIFICATE_EXPIRED"
+            _("This certificate expired before it was verified."), code="CERTIFICATE_EXPIRED"
         )
     certificate.status = OcopCertificate.Status.VERIFIED
     certificate.reviewed_by = user
@@ -896,8 +1007,8 @@ def ocop_certificate_revoke(*, user, certificate_id: int, reason: str) -> OcopCe
     errors.raise_if_any()
     if certificate.status not in (OcopCertificate.Status.PENDING, OcopCertificate.Status.VERIFIED):
         raise DomainError(
-            f"Only a pending or verified certificate can be revoked; this one is "
-            f"{certificate.status}.",
+            _("Only a pending or verified certificate can be revoked; this one is %(status)s.")
+            % {"status": _certificate_status_words(certificate.status)},
             code="INVALID_STATUS",
         )
     certificate.status = OcopCertificate.Status.REVOKED

@@ -1,6 +1,7 @@
 """Operators see what waits for the search index and can push it through."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from search import services
 from search.models import SearchOutbox
@@ -14,18 +15,21 @@ class SearchOutboxAdmin(admin.ModelAdmin):
     readonly_fields = ("product_id", "created_at", "attempts", "last_error")
     actions = ("deliver_now",)
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def short_error(self, entry: SearchOutbox) -> str:
         return entry.last_error[:120]
 
-    @admin.action(description="Deliver the whole outbox now")
+    @admin.action(description=_("Deliver the whole outbox now"))
     def deliver_now(self, request, queryset):
         # Delivery takes rows in order under row locks; delivering all is as
         # cheap as delivering the selection and keeps one code path.
         report = services.deliver_outbox()
         level = messages.WARNING if report.failed else messages.SUCCESS
         self.message_user(
-            request, f"Delivered {report.delivered}, failed {report.failed}.", level=level
+            request,
+            _("Delivered %(delivered)d, failed %(failed)d.")
+            % {"delivered": report.delivered, "failed": report.failed},
+            level=level,
         )
 
     def has_add_permission(self, request) -> bool:

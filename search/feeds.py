@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog.models import Product, ProductImage, ProductVariant
@@ -70,9 +71,15 @@ def parse_arguments(query: dict) -> FeedArguments:
         try:
             limit = int(query["limit"])
         except ValueError:
-            raise FeedArgumentError("limit", "limit must be an integer.") from None
+            raise FeedArgumentError(
+                "limit", _("%(name)s must be an integer.") % {"name": "limit"}
+            ) from None
         if not 1 <= limit <= MAX_LIMIT:
-            raise FeedArgumentError("limit", f"limit must be between 1 and {MAX_LIMIT}.")
+            raise FeedArgumentError(
+                "limit",
+                _("%(name)s must be between 1 and %(maximum)d.")
+                % {"name": "limit", "maximum": MAX_LIMIT},
+            )
     after = _decode_cursor(query["cursor"]) if query.get("cursor") else None
     return FeedArguments(updated_since=updated_since, after=after, limit=limit)
 
@@ -82,9 +89,13 @@ def _aware_datetime(raw: str, field: str) -> datetime:
         # "+" in a query string arrives as a space when the client did not encode it.
         value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
     except ValueError:
-        raise FeedArgumentError(field, f"{field} must be an ISO 8601 date and time.") from None
+        raise FeedArgumentError(
+            field, _("%(name)s must be an ISO 8601 date and time.") % {"name": field}
+        ) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise FeedArgumentError(field, f"{field} must carry a time zone, e.g. +07:00 or Z.")
+        raise FeedArgumentError(
+            field, _("%(name)s must carry a time zone, e.g. +07:00 or Z.") % {"name": field}
+        )
     return value
 
 
@@ -101,7 +112,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError(cursor)
         return _aware_datetime(changed, "cursor"), pk
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise FeedArgumentError("cursor", "Invalid cursor.") from None
+        raise FeedArgumentError("cursor", _("Invalid cursor.")) from None
 
 
 def feed_products() -> QuerySet[Product]:

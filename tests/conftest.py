@@ -30,6 +30,21 @@ def throttle_state(settings):
     throttle.reset_all()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the marketplace's language, Vietnamese.
+
+    LocaleMiddleware activates each request's language in the thread and leaves it
+    there: after a request with ``Accept-Language: en``, a service called directly
+    by the next test would otherwise answer in English.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port that nothing listens on."""

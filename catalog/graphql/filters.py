@@ -1,6 +1,7 @@
 """Filter inputs of the catalog's lists and their translation into selector filters."""
 
 import graphene
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from catalog.graphql.sorters import ProductSortingInput
@@ -89,7 +90,7 @@ def product_filter_from_input(data) -> ProductFilter:
     gte, lte = price.get("gte"), price.get("lte")
     if gte is not None and lte is not None and gte > lte:
         raise CatalogInputError(
-            "The lowest price is above the highest.", field="filter.price", code="INVALID"
+            _("The lowest price is above the highest."), field="filter.price", code="INVALID"
         )
     return ProductFilter(
         seller_ids=None if seller_ids is None else tuple(sorted(seller_ids)),
@@ -111,7 +112,7 @@ def category_filter_from_input(data) -> CategoryFilter:
         parent_id = decode_input_id(data["parent"], "Category", field="filter.parent")
     level = data.get("level")
     if level is not None and level < 0:
-        raise CatalogInputError("The level cannot be negative.", field="filter.level")
+        raise CatalogInputError(_("The level cannot be negative."), field="filter.level")
     return CategoryFilter(
         search=(data.get("search") or "").strip() or None, level=level, parent_id=parent_id
     )

@@ -9,6 +9,7 @@ department or by operators. Each mutation names the rule in its description.
 import re
 
 import graphene
+from django.utils.translation import gettext as _
 from graphene.utils.str_converters import to_camel_case
 
 from catalog import services
@@ -94,9 +95,11 @@ def _attributes(rows) -> dict | None:
     for row in rows:
         name = row["name"].strip()
         if not name:
-            raise invalid("attributes", "Every product fact needs a name.", "REQUIRED")
+            raise invalid("attributes", _("Every product fact needs a name."), "REQUIRED")
         if name in facts:
-            raise invalid("attributes", f"The fact {name!r} is given twice.", "INVALID")
+            raise invalid(
+                "attributes", _("The fact %(name)r is given twice.") % {"name": name}, "INVALID"
+            )
         facts[name] = row["value"]
     return facts
 

@@ -2,6 +2,7 @@
 
 import graphene
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from graphql.execution.values import get_argument_values
 
 from catalog.graphql.filters import (
@@ -52,7 +53,9 @@ def _paginate(queryset, *, connection_type, sort_keys, **connection_args):
         cursor = connection_args.get("after") or connection_args.get("before")
         if cursor is None:
             raise
-        raise ConnectionArgumentError(f"Invalid cursor {cursor!r} for this sort order.") from error
+        raise ConnectionArgumentError(
+            _("Invalid cursor %(cursor)r for this sort order.") % {"cursor": cursor}
+        ) from error
 
 
 def resolve_products(
@@ -119,7 +122,7 @@ def with_listing_columns(products, info):
 
 def _exactly_one(id_value, slug) -> None:
     if (id_value is None) == (slug is None):
-        raise CatalogInputError("Give exactly one of `id` or `slug`.", code="INVALID")
+        raise CatalogInputError(_("Give exactly one of `id` or `slug`."), code="INVALID")
 
 
 class CatalogQueries(graphene.ObjectType):

@@ -4,6 +4,7 @@ import json
 
 import graphene
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from catalog import models
@@ -78,7 +79,9 @@ def _absolute_url(info, file_field) -> str | None:
 def _check_thumbnail_size(size: int | None) -> None:
     if size is not None and not 0 < size <= MAX_THUMBNAIL_SIZE:
         raise CatalogInputError(
-            f"The size must be between 1 and {MAX_THUMBNAIL_SIZE} pixels.", field="size"
+            _("The size must be between 1 and %(maximum)d pixels.")
+            % {"maximum": MAX_THUMBNAIL_SIZE},
+            field="size",
         )
 
 

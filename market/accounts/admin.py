@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from market.accounts import services
 from market.accounts.models import Address, RefreshToken, User
@@ -44,6 +45,12 @@ class UserChangeAdminForm(EmailFormMixin, UserChangeForm):
         )
 
 
+def _tokens_revoked(count: int) -> str:
+    return ngettext(
+        "%(count)d refresh token revoked.", "%(count)d refresh tokens revoked.", count
+    ) % {"count": count}
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
@@ -75,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Sign out everywhere (revoke all refresh tokens)"))
     def revoke_refresh_tokens(self, request, queryset):
         revoked = sum(services.revoke_all_refresh_tokens(user=user) for user in queryset)
-        self.message_user(request, _("%(count)d refresh tokens revoked.") % {"count": revoked})
+        self.message_user(request, _tokens_revoked(revoked))
 
 
 @admin.register(RefreshToken)
@@ -99,9 +106,7 @@ class RefreshTokenAdmin(admin.ModelAdmin):
         revoked = services.revoke_refresh_tokens(
             token_ids=list(queryset.values_list("pk", flat=True))
         )
-        self.message_user(
-            request, _("%(count)d refresh tokens revoked.") % {"count": revoked}, messages.SUCCESS
-        )
+        self.message_user(request, _tokens_revoked(revoked), messages.SUCCESS)
 
 
 @admin.register(Address)

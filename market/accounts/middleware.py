@@ -1,4 +1,5 @@
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from market.accounts.jwt import ACCESS, TokenError, decode
 
@@ -20,11 +21,12 @@ class JWTAuthenticationMiddleware:
             from market.accounts.models import User
 
             try:
+                # ``decode`` refuses any ``sub`` that is not a user id, so int() cannot fail.
                 claims = decode(header[7:].strip(), expected_type=ACCESS)
                 user = User.objects.filter(pk=int(claims["sub"]), is_active=True).first()
                 if user is None:
                     raise TokenError(
-                        "The token's user does not exist or is inactive.", "JWT_INVALID"
+                        _("The token's user does not exist or is inactive."), "JWT_INVALID"
                     )
             except TokenError as exc:
                 return JsonResponse(

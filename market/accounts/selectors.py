@@ -1,5 +1,7 @@
 """Reads for accounts that take more than one ORM call."""
 
+from django.utils.translation import gettext as _
+
 from market.accounts import jwt
 from market.accounts.models import User
 
@@ -13,5 +15,5 @@ def user_for_access_token(token: str) -> tuple[User, dict]:
     claims = jwt.decode(token, expected_type=jwt.ACCESS)
     user = User.objects.filter(pk=int(claims["sub"]), is_active=True).first()
     if user is None:
-        raise jwt.TokenError("The token's user does not exist or is inactive.", "JWT_INVALID")
+        raise jwt.TokenError(_("The token's user does not exist or is inactive."), "JWT_INVALID")
     return user, claims

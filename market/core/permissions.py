@@ -1,6 +1,7 @@
 """Who may do what: every check lives here and is called by mutations and resolvers."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 
 from market.core.errors import PermissionDenied
 
@@ -32,20 +33,20 @@ def is_seller_owner(user, seller_id: int) -> bool:
 
 def require_authenticated(user) -> None:
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
-        raise PermissionDenied("You need to be signed in.", code="AUTHENTICATION_REQUIRED")
+        raise PermissionDenied(_("You need to be signed in."), code="AUTHENTICATION_REQUIRED")
 
 
 def require_operator(user) -> None:
     require_authenticated(user)
     if not is_operator(user):
-        raise PermissionDenied("Only marketplace operators may do this.")
+        raise PermissionDenied(_("Only marketplace operators may do this."))
 
 
 def require_auditor_or_operator(user) -> None:
     require_authenticated(user)
     if not (is_auditor(user) or is_operator(user)):
         raise PermissionDenied(
-            "Only auditors of the agriculture department or operators may do this."
+            _("Only auditors of the agriculture department or operators may do this.")
         )
 
 
@@ -54,11 +55,11 @@ def require_seller_staff(user, seller_id: int) -> None:
     require_authenticated(user)
     if is_operator(user) or seller_id in seller_ids_of(user):
         return
-    raise PermissionDenied("You are not staff of this seller.")
+    raise PermissionDenied(_("You are not staff of this seller."))
 
 
 def require_seller_owner(user, seller_id: int) -> None:
     require_authenticated(user)
     if is_operator(user) or is_seller_owner(user, seller_id):
         return
-    raise PermissionDenied("Only the seller's owner may do this.")
+    raise PermissionDenied(_("Only the seller's owners and operators may do this."))

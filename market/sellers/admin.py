@@ -106,7 +106,12 @@ class SellerInvitationAdmin(admin.ModelAdmin):
             try:
                 services.revoke_invitation(invitation_id=invitation.pk, by=request.user)
             except DomainError as exc:
-                self.message_user(request, f"{invitation}: {exc.message}", messages.WARNING)
+                self.message_user(
+                    request,
+                    _("%(invitation)s: %(problem)s")
+                    % {"invitation": invitation, "problem": exc.message},
+                    messages.WARNING,
+                )
             else:
                 revoked += 1
         self.message_user(

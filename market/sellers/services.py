@@ -419,7 +419,7 @@ def _insert_with_free_slug(seller: Seller) -> None:
         except IntegrityError:
             # Another seller of the same name took this slug since we looked: try the next.
             continue
-    raise DomainError("Could not find a free slug for this name; try again.", field="name")
+    raise DomainError(_("Could not find a free slug for this name; try again."), field="name")
 
 
 def _save_checking_tax_code(seller: Seller) -> None:
@@ -444,4 +444,4 @@ def _save_checking_tax_code(seller: Seller) -> None:
 
 
 def _tax_code_taken() -> ValidationError:
-    return invalid("tax_code", "Another seller is registered with this tax code.", "UNIQUE")
+    return invalid("tax_code", _("Another seller is registered with this tax code."), "UNIQUE")

@@ -13,10 +13,24 @@ meaningful (``0100109106001`` and ``0100109106-001`` are the same branch).
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.vn import mst
 
 VIETNAM = "VN"
+
+
+def _tax_code_problem(error: stdnum_exceptions.ValidationError) -> str:
+    # python-stdnum's own messages are English only.
+    if isinstance(error, stdnum_exceptions.InvalidLength):
+        return _("it has the wrong number of digits")
+    if isinstance(error, stdnum_exceptions.InvalidChecksum):
+        return _("its check digit is wrong")
+    if isinstance(error, stdnum_exceptions.InvalidFormat):
+        return _("it may hold only digits and a dash")
+    if isinstance(error, stdnum_exceptions.InvalidComponent):
+        return _("part of it is never issued")
+    return _("it is not a tax code")
 
 
 def normalize_tax_code(value: str) -> str:
@@ -25,10 +39,12 @@ def normalize_tax_code(value: str) -> str:
         compact = mst.validate(value)
     except stdnum_exceptions.ValidationError as exc:
         raise ValidationError(
-            "%(value)s is not a valid Vietnamese tax code (10 digits, or 13 for a branch): "
-            "%(reason)s",
+            _(
+                "%(value)s is not a valid Vietnamese tax code (10 digits, or 13 for a branch): "
+                "%(reason)s."
+            ),
             code="INVALID_TAX_CODE",
-            params={"value": value, "reason": exc.message},
+            params={"value": value, "reason": _tax_code_problem(exc)},
         ) from None
     return mst.format(compact)
 
@@ -49,7 +65,7 @@ def normalize_phone(value: str) -> str:
         or not phonenumbers.is_valid_number(number)
     ):
         raise ValidationError(
-            "%(value)s is not a valid Vietnamese phone number.",
+            _("%(value)s is not a valid Vietnamese phone number."),
             code="INVALID_PHONE",
             params={"value": value},
         )

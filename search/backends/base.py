@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
+from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
 from market.core.errors import DomainError
@@ -66,16 +67,22 @@ class SearchFilters:
         if isinstance(data, SearchFilters):
             return data
         if not isinstance(data, Mapping):
-            raise SearchError("Filters must be an object.", code="INVALID_FILTER", field="filters")
+            raise SearchError(
+                _("Filters must be an object."), code="INVALID_FILTER", field="filters"
+            )
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise SearchError(
-                f"Unknown filter {sorted(unknown)[0]!r}.", code="INVALID_FILTER", field="filters"
+                _("Unknown filter %(name)r.") % {"name": sorted(unknown)[0]},
+                code="INVALID_FILTER",
+                field="filters",
             )
         in_stock = data.get("in_stock")
         if in_stock is not None and not isinstance(in_stock, bool):
             raise SearchError(
-                "in_stock must be true or false.", code="INVALID_FILTER", field="in_stock"
+                _("%(name)s must be true or false.") % {"name": "in_stock"},
+                code="INVALID_FILTER",
+                field="in_stock",
             )
         return cls(
             category_ids=_ids(data.get("category_ids"), "category_ids"),
@@ -103,9 +110,13 @@ def _values(raw, name: str) -> list:
     if raw is None:
         return []
     if isinstance(raw, str | bytes) or not isinstance(raw, list | tuple | set | frozenset):
-        raise SearchError(f"{name} must be a list.", code="INVALID_FILTER", field=name)
+        raise SearchError(
+            _("%(name)s must be a list.") % {"name": name}, code="INVALID_FILTER", field=name
+        )
     if len(raw) > MAX_FILTER_VALUES:
-        raise SearchError(f"Too many values in {name}.", code="INVALID_FILTER", field=name)
+        raise SearchError(
+            _("Too many values in %(name)s.") % {"name": name}, code="INVALID_FILTER", field=name
+        )
     return list(raw)
 
 
@@ -113,7 +124,11 @@ def _ids(raw, name: str) -> tuple[int, ...]:
     values = _values(raw, name)
     # bool is an int in Python; True is not an id.
     if any(not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**63 for v in values):
-        raise SearchError(f"{name} must hold positive integers.", code="INVALID_FILTER", field=name)
+        raise SearchError(
+            _("%(name)s must hold positive integers.") % {"name": name},
+            code="INVALID_FILTER",
+            field=name,
+        )
     return tuple(sorted(set(values)))
 
 
@@ -122,7 +137,9 @@ def _choices(raw, name: str, allowed: tuple) -> tuple:
     for value in values:
         if isinstance(value, bool) or value not in allowed:
             raise SearchError(
-                f"Unknown value {value!r} in {name}.", code="INVALID_FILTER", field=name
+                _("Unknown value %(value)r in %(name)s.") % {"value": value, "name": name},
+                code="INVALID_FILTER",
+                field=name,
             )
     return tuple(sorted(set(values), key=allowed.index))
 
@@ -147,7 +164,7 @@ def parse_query(query: str | None) -> ParsedQuery:
     if query is None:
         query = ""
     if not isinstance(query, str):
-        raise SearchError("The query must be text.", code="INVALID_QUERY", field="query")
+        raise SearchError(_("The query must be text."), code="INVALID_QUERY", field="query")
     text = unicodedata.normalize("NFC", query[: MAX_QUERY_LENGTH * 4])
     if len(text) > MAX_QUERY_LENGTH:
         # A word cut in half by the limit would have to match too: drop it.
@@ -166,7 +183,8 @@ def check_page(first: int | None) -> int:
         return 20
     if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE_SIZE:
         raise SearchError(
-            f"first must be between 1 and {MAX_PAGE_SIZE}.",
+            _("%(name)s must be between 1 and %(maximum)d.")
+            % {"name": "first", "maximum": MAX_PAGE_SIZE},
             code="INVALID_PAGINATION",
             field="first",
         )
@@ -176,7 +194,9 @@ def check_page(first: int | None) -> int:
 def check_sort(sort: str | None) -> str:
     sort = sort or "relevance"
     if sort not in SORTS:
-        raise SearchError(f"Unknown sort {sort!r}.", code="INVALID_SORT", field="sort")
+        raise SearchError(
+            _("Unknown sort %(sort)r.") % {"sort": sort}, code="INVALID_SORT", field="sort"
+        )
     return sort
 
 
@@ -192,13 +212,13 @@ def decode_cursor(cursor: str | None, length: int) -> list | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise SearchError("Invalid cursor.", code="INVALID_CURSOR", field="after") from None
+        raise SearchError(_("Invalid cursor."), code="INVALID_CURSOR", field="after") from None
     if (
         not isinstance(values, list)
         or len(values) != length
         or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     ):
-        raise SearchError("Invalid cursor for this sort.", code="INVALID_CURSOR", field="after")
+        raise SearchError(_("Invalid cursor for this sort."), code="INVALID_CURSOR", field="after")
     return values
 
 
@@ -336,13 +356,14 @@ class SearchBackend(ABC):
 def check_suggest(prefix: str | None, first: int) -> tuple[str, int]:
     if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_SUGGESTIONS:
         raise SearchError(
-            f"first must be between 1 and {MAX_SUGGESTIONS}.",
+            _("%(name)s must be between 1 and %(maximum)d.")
+            % {"name": "first", "maximum": MAX_SUGGESTIONS},
             code="INVALID_PAGINATION",
             field="first",
         )
     if prefix is None:
         return "", first
     if not isinstance(prefix, str):
-        raise SearchError("The prefix must be text.", code="INVALID_QUERY", field="prefix")
+        raise SearchError(_("The prefix must be text."), code="INVALID_QUERY", field="prefix")
     text = unicodedata.normalize("NFC", prefix[:400])[:100]
     return " ".join(_WORD.findall(text)).lower(), first

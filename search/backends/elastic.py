@@ -31,6 +31,7 @@ own aggregation under a filter of the others.
 import logging
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
 from elasticsearch import ApiError, NotFoundError, TransportError
 from elasticsearch_dsl import Q
 
@@ -358,14 +359,14 @@ class ElasticsearchBackend(SearchBackend):
                 if error.status_code == 400:
                     logger.warning("search request refused by Elasticsearch: %s", error)
                     raise SearchError(
-                        "The search could not be run.", code="INVALID_QUERY", field="query"
+                        _("The search could not be run."), code="INVALID_QUERY", field="query"
                     ) from error
                 raise SearchError(
-                    "Search is unavailable.", code="UNAVAILABLE", field=None
+                    _("Search is unavailable."), code="UNAVAILABLE", field=None
                 ) from error
             except TransportError as error:
                 raise SearchError(
-                    "Search is unavailable.", code="UNAVAILABLE", field=None
+                    _("Search is unavailable."), code="UNAVAILABLE", field=None
                 ) from error
         return None
 

@@ -187,7 +187,7 @@ def test_unknown_category_is_a_typed_error(graphql, auth_headers, roles):
         **auth_headers(roles["own_staff"]),
     )
     assert errors_of(status, body, "productCreate") == [
-        {"field": "category", "code": "NOT_FOUND", "message": "Category 987654 does not exist."}
+        {"field": "category", "code": "NOT_FOUND", "message": "Không tìm thấy danh mục 987654."}
     ]
     assert not Product.objects.exists()
 

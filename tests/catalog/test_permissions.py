@@ -333,7 +333,7 @@ def test_admin_actions_go_through_the_services_rules(client, roles, catalog):
         follow=True,
     )
     assert response.status_code == 200
-    assert "Only auditors of the agriculture department or operators" in response.text
+    assert "Chỉ cán bộ Sở Nông nghiệp hoặc quản trị sàn mới được" in response.text
     catalog.pending.refresh_from_db()
     assert catalog.pending.status == OcopCertificate.Status.PENDING
 

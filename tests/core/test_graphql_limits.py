@@ -78,7 +78,9 @@ def test_query_within_the_depth_limit_runs(graphql, settings):
 
 def test_query_deeper_than_the_limit_is_refused_with_a_clear_error(graphql, settings):
     with CaptureQueriesContext(connection) as queries:
-        status, body = graphql(nested_children(settings.GRAPHQL_MAX_DEPTH + 5))
+        status, body = graphql(
+            nested_children(settings.GRAPHQL_MAX_DEPTH + 5), HTTP_ACCEPT_LANGUAGE="en"
+        )
 
     assert status in REFUSED
     assert refused(body) == ["QUERY_TOO_DEEP"]
@@ -338,7 +340,7 @@ def test_query_whose_cost_multiplies_past_the_limit_is_refused(graphql):
         category { products(first: 100) { edges { node { name variants { sku } } } } }
     } } } }
     """
-    status, body = graphql(query)
+    status, body = graphql(query, HTTP_ACCEPT_LANGUAGE="en")
 
     assert status in REFUSED
     [error] = body["errors"]

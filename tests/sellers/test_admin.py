@@ -76,8 +76,9 @@ def test_admin_shows_invitations_and_revokes_them_through_the_service(admin_clie
 
     assert listed.status_code == 200
     assert pending.user.email in listed.content.decode()
-    assert "1 invitation revoked." in revoked.content.decode()
-    assert "This invitation was declined." in revoked.content.decode()
+    # The admin speaks the marketplace's language, Vietnamese, unless the browser asks otherwise.
+    assert "Đã thu hồi 1 lời mời." in revoked.content.decode()
+    assert "Lời mời này đã bị từ chối." in revoked.content.decode()
     statuses = dict(SellerInvitation.objects.values_list("pk", "status"))
     assert statuses == {pending.pk: "revoked", answered.pk: "declined"}
 

@@ -260,13 +260,13 @@ def test_declining_makes_no_membership(graphql, auth_headers, roles):
 @pytest.mark.parametrize(
     ("first", "then", "by", "message"),
     [
-        (ACCEPT, ACCEPT, "buyer", "This invitation was already accepted."),
-        (ACCEPT, DECLINE, "buyer", "This invitation was already accepted."),
-        (DECLINE, ACCEPT, "buyer", "This invitation was declined."),
-        (REVOKE, ACCEPT, "buyer", "This invitation was revoked."),
-        (REVOKE, DECLINE, "buyer", "This invitation was revoked."),
-        (REVOKE, REVOKE, "own_owner", "This invitation was revoked."),
-        (ACCEPT, REVOKE, "own_owner", "This invitation was already accepted."),
+        (ACCEPT, ACCEPT, "buyer", "Lời mời này đã được chấp nhận."),
+        (ACCEPT, DECLINE, "buyer", "Lời mời này đã được chấp nhận."),
+        (DECLINE, ACCEPT, "buyer", "Lời mời này đã bị từ chối."),
+        (REVOKE, ACCEPT, "buyer", "Lời mời này đã bị thu hồi."),
+        (REVOKE, DECLINE, "buyer", "Lời mời này đã bị thu hồi."),
+        (REVOKE, REVOKE, "own_owner", "Lời mời này đã bị thu hồi."),
+        (ACCEPT, REVOKE, "own_owner", "Lời mời này đã được chấp nhận."),
     ],
     ids=[
         "accept-twice",
@@ -329,7 +329,7 @@ def test_an_invitation_expires_after_the_configured_days(graphql, auth_headers, 
     for mutation, user in ((ACCEPT, buyer), (DECLINE, buyer), (REVOKE, roles["own_owner"])):
         payload = run(graphql, auth_headers, user, mutation, {"id": gid(invitation)})
         assert payload["errors"] == [
-            {"field": "id", "code": "INVITATION_EXPIRED", "message": "This invitation has expired."}
+            {"field": "id", "code": "INVITATION_EXPIRED", "message": "Lời mời này đã hết hạn."}
         ]
 
     assert snapshot() == before
@@ -779,10 +779,9 @@ def test_a_new_person_chooses_a_password_signs_in_and_then_accepts(
 
     (message,) = mailoutbox
     assert message.to == ["pham.minh@example.vn"]
-    assert message.subject == (
-        f"You are invited to join {seller.name} on the Ninh Thuận OCOP marketplace"
-    )
-    assert f'join "{seller.name}" on the Ninh Thuận OCOP marketplace as staff.' in message.body
+    # In the marketplace's language, Vietnamese: the account has none of its own.
+    assert message.subject == f"Bạn được mời tham gia {seller.name} trên Sàn OCOP Ninh Thuận"
+    assert f'"{seller.name}" trên Sàn OCOP Ninh Thuận với vai trò nhân viên.' in message.body
     person = User.objects.get(email="pham.minh@example.vn")
     assert not person.has_usable_password()
     assert not SellerMembership.objects.filter(user=person).exists()
@@ -820,8 +819,8 @@ def test_people_who_have_a_password_are_told_without_a_link(
     (message,) = mailoutbox
     assert message.to == [buyer.email]
     assert "dat-mat-khau" not in message.body
-    assert "as owner." in message.body
-    assert f"Sign in with your account {buyer.email} to answer." in message.body
+    assert "với vai trò chủ cơ sở." in message.body
+    assert f"Hãy đăng nhập bằng tài khoản {buyer.email} để trả lời." in message.body
 
 
 def test_a_refused_invitation_sends_nothing(

@@ -67,7 +67,7 @@ class User(DjangoObjectType):
     def resolve_seller_memberships(root: models.User, info):
         viewer = info.context.user
         if not (viewer.is_authenticated and (viewer.pk == root.pk or is_operator(viewer))):
-            raise PermissionDenied("Only the user and operators see whom the user works for.")
+            raise PermissionDenied(_("Only the user and operators see whom the user works for."))
         return MembershipsByUserIdLoader(info.context).load(root.pk)
 
     @staticmethod

@@ -1,4 +1,5 @@
 import graphene
+from django.utils.translation import gettext as _
 
 from market.accounts.graphql.mutations import InputFieldMutation
 from market.core.errors import NotFound, PermissionDenied
@@ -77,7 +78,7 @@ def _plain(input_object) -> dict:
 def _existing_seller(pk: int, *, field: str) -> SellerModel:
     seller = SellerModel.objects.filter(pk=pk).first()
     if seller is None:
-        raise NotFound("This seller does not exist.", field=field)
+        raise NotFound(_("This seller does not exist."), field=field)
     return seller
 
 
@@ -122,7 +123,7 @@ class SellerUpdate(InputFieldMutation):
         changes = _plain(input)
         for field in services.OPERATOR_FIELDS:
             if field in changes and not is_operator(user):
-                raise PermissionDenied("Only operators verify or suspend sellers.", field=field)
+                raise PermissionDenied(_("Only operators verify or suspend sellers."), field=field)
         seller = _existing_seller(seller_pk, field="id")
         return {"seller": services.update_seller(seller=seller, **changes)}
 

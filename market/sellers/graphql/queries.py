@@ -1,4 +1,5 @@
 import graphene
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 from market.core.graphql.connection import connection_arguments, paginate
@@ -43,7 +44,7 @@ class SellerQueries(graphene.ObjectType):
     def resolve_seller(_root, info, id=None, slug=None):
         if (id is None) == (slug is None):
             raise GraphQLError(
-                "Give exactly one of `id` or `slug`.", extensions={"code": "INVALID"}
+                _("Give exactly one of `id` or `slug`."), extensions={"code": "INVALID"}
             )
         if id is not None:
             return selectors.seller_visible_to(info.context.user, pk=decode_id(id, "Seller"))

@@ -191,7 +191,7 @@ class Seller(DjangoObjectType):
     def resolve_memberships(root: models.Seller, info):
         viewer = info.context.user
         if not (is_operator(viewer) or root.pk in seller_ids_of(viewer)):
-            raise PermissionDenied("Only the seller's staff and operators see its staff.")
+            raise PermissionDenied(_("Only the seller's staff and operators see its staff."))
         return MembershipsBySellerIdLoader(info.context).load(root.pk)
 
     @staticmethod

@@ -861,7 +861,11 @@ def create_product_thumbnails(*, image_id: int) -> list[int]:
 def _check_product_group(errors: _Errors, product_group) -> str:
     value = getattr(product_group, "value", product_group)
     if value not in OcopCertificate.ProductGroup.values:
-        errors.add("product_group", f"Unknown OCOP product group {value!r}.", "INVALID")
+        errors.add(
+            "product_group",
+            _("Unknown OCOP product group %(group)r.") % {"group": value},
+            "INVALID",
+        )
     return value
 
 
@@ -871,11 +875,11 @@ OCOP_PROGRAMME_START = date(2018, 5, 7)
 
 def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | None:
     if not isinstance(issued_on, date):
-        errors.add("issued_on", "Give the date of issue.", "REQUIRED")
+        errors.add("issued_on", _("Give the date of issue."), "REQUIRED")
         return None
     possible_issue = OCOP_PROGRAMME_START <= issued_on <= today
     if issued_on > today:
-        errors.add("issued_on", "The date of issue cannot be in the future.", "INVALID_DATE")
+        errors.add("issued_on", _("The date of issue cannot be in the future."), "INVALID_DATE")
     elif not possible_issue:
         errors.add(
             "issued_on",
@@ -888,18 +892,19 @@ def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | 
     if expires_on is None:
         expires_on = longest
     elif not isinstance(expires_on, date):
-        errors.add("expires_on", "Must be a date.", "INVALID")
+        errors.add("expires_on", _("Must be a date."), "INVALID")
         return None
     elif expires_on <= issued_on:
-        errors.add("expires_on", "The expiry must come after the date of issue.", "INVALID_DATE")
+        errors.add("expires_on", _("The expiry must come after the date of issue."), "INVALID_DATE")
     elif longest is not None and expires_on > longest:
         errors.add(
             "expires_on",
-            f"An OCOP certificate is valid at most 36 months, until {longest.isoformat()}.",
+            _("An OCOP certificate is valid at most 36 months, until %(date)s.")
+            % {"date": longest.isoformat()},
             "INVALID_DATE",
         )
     if expires_on is not None and expires_on < today and "expires_on" not in errors.by_field:
-        errors.add("expires_on", "This certificate has already expired.", "CERTIFICATE_EXPIRED")
+        errors.add("expires_on", _("This certificate has already expired."), "CERTIFICATE_EXPIRED")
     return expires_on
 
 

@@ -16,6 +16,7 @@ from functools import reduce
 
 import graphene
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from graphql import FieldNode, GraphQLError, GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import collect_sub_fields
 
@@ -56,9 +57,13 @@ def decode_cursor(cursor: str, expected_length: int) -> list:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ConnectionArgumentError(f"Invalid cursor {cursor!r}.") from None
+        raise ConnectionArgumentError(
+            _("Invalid cursor %(cursor)r.") % {"cursor": cursor}
+        ) from None
     if not isinstance(values, list) or len(values) != expected_length:
-        raise ConnectionArgumentError(f"Invalid cursor {cursor!r} for this sort order.")
+        raise ConnectionArgumentError(
+            _("Invalid cursor %(cursor)r for this sort order.") % {"cursor": cursor}
+        )
     return values
 
 
@@ -85,18 +90,19 @@ def _beyond(keys: list[SortKey], values: list, *, forward: bool, bound_first: bo
 
 def _validate_arguments(first, last, after, before) -> None:
     if first is None and last is None:
-        raise ConnectionArgumentError("You must provide a `first` or `last` value.")
+        raise ConnectionArgumentError(_("You must provide a `first` or `last` value."))
     if first is not None and last is not None:
-        raise ConnectionArgumentError("Provide either `first` or `last`, not both.")
+        raise ConnectionArgumentError(_("Provide either `first` or `last`, not both."))
     size = first if first is not None else last
     if size < 0:
-        raise ConnectionArgumentError("`first` and `last` cannot be negative.")
+        raise ConnectionArgumentError(_("`first` and `last` cannot be negative."))
     if size > MAX_PAGE_SIZE:
         raise ConnectionArgumentError(
-            f"Requesting {size} records exceeds the limit of {MAX_PAGE_SIZE}."
+            _("Requesting %(size)d records exceeds the limit of %(limit)d.")
+            % {"size": size, "limit": MAX_PAGE_SIZE}
         )
     if after is not None and before is not None:
-        raise ConnectionArgumentError("Provide either `after` or `before`, not both.")
+        raise ConnectionArgumentError(_("Provide either `after` or `before`, not both."))
 
 
 def paginate(

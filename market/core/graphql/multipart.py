@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from graphene_django.views import HttpError
 
 from market.core.graphql.http import load_json
@@ -45,7 +46,9 @@ def _declared_length(request) -> int:
 def _json_field(form, name: str):
     # load_json also refuses values nested too deep to decode without a RecursionError.
     return load_json(
-        form[name], invalid_message=f"The `{name}` field of a multipart request is not valid JSON."
+        form[name],
+        invalid_message=_("The `%(name)s` field of a multipart request is not valid JSON.")
+        % {"name": name},
     )
 
 
@@ -55,13 +58,19 @@ def _step(container, segment: str, path: str):
         try:
             index = int(segment)
         except ValueError:
-            raise _bad_request(f"`map` path {path!r}: {segment!r} is not a list index.") from None
+            raise _bad_request(
+                _("`map` path %(path)r: %(segment)r is not a list index.")
+                % {"path": path, "segment": segment}
+            ) from None
         if not 0 <= index < len(container):
-            raise _bad_request(f"`map` path {path!r}: index {index} is out of range.")
+            raise _bad_request(
+                _("`map` path %(path)r: index %(index)d is out of range.")
+                % {"path": path, "index": index}
+            )
         return index
     if isinstance(container, dict):
         return segment
-    raise _bad_request(f"`map` path {path!r} does not lead into the operations.")
+    raise _bad_request(_("`map` path %(path)r does not lead into the operations.") % {"path": path})
 
 
 def _place(operations, path: str, upload, *, batch: bool) -> None:
@@ -73,17 +82,21 @@ def _place(operations, path: str, upload, *, batch: bool) -> None:
     segments = path.split(".")
     variables_at = 1 if batch else 0
     if len(segments) <= variables_at + 1 or segments[variables_at] != "variables":
-        raise _bad_request(f"`map` path {path!r} must point inside `variables`.")
+        raise _bad_request(_("`map` path %(path)r must point inside `variables`.") % {"path": path})
     container = operations
     for segment in segments[:-1]:
         key = _step(container, segment, path)
         if isinstance(container, dict) and key not in container:
-            raise _bad_request(f"`map` path {path!r} does not exist in the operations.")
+            raise _bad_request(
+                _("`map` path %(path)r does not exist in the operations.") % {"path": path}
+            )
         container = container[key]
     key = _step(container, segments[-1], path)
     current = container[key] if isinstance(container, list) else container.get(key)
     if current is not None:
-        raise _bad_request(f"`map` path {path!r} must point at a null placeholder.")
+        raise _bad_request(
+            _("`map` path %(path)r must point at a null placeholder.") % {"path": path}
+        )
     container[key] = upload
 
 
@@ -96,32 +109,43 @@ def parse_multipart_request(request, *, batch: bool):
     if _declared_length(request) > max_multipart_bytes():
         raise HttpError(
             HttpResponse(
-                f"Multipart requests may be at most {max_multipart_bytes()} bytes.", status=413
+                _("Multipart requests may be at most %(limit)d bytes.")
+                % {"limit": max_multipart_bytes()},
+                status=413,
             )
         )
     try:
         form, files = request.POST, request.FILES
     except (MultiPartParserError, SuspiciousOperation) as error:
-        raise _bad_request(f"The multipart body could not be read: {error}") from None
+        raise _bad_request(
+            _("The multipart body could not be read: %(error)s") % {"error": error}
+        ) from None
     if "operations" not in form:
         return form
 
     operations = _json_field(form, "operations")
     expected = list if batch else dict
     if not isinstance(operations, expected) or (batch and not operations):
-        shape = "a non-empty list of operations" if batch else "one operation object"
-        raise _bad_request(f"`operations` must be {shape}.")
+        raise _bad_request(
+            _("`operations` must be a non-empty list of operations.")
+            if batch
+            else _("`operations` must be one operation object.")
+        )
     if "map" not in form:
-        raise _bad_request("A multipart GraphQL request needs a `map` field.")
+        raise _bad_request(_("A multipart GraphQL request needs a `map` field."))
     file_map = _json_field(form, "map")
     if not isinstance(file_map, dict):
-        raise _bad_request("`map` must be an object of file keys to lists of paths.")
+        raise _bad_request(_("`map` must be an object of file keys to lists of paths."))
     for key, paths in file_map.items():
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
-            raise _bad_request(f"`map` entry {key!r} must be a non-empty list of paths.")
+            raise _bad_request(
+                _("`map` entry %(key)r must be a non-empty list of paths.") % {"key": key}
+            )
         upload = files.get(key)
         if upload is None:
-            raise _bad_request(f"`map` names the file {key!r}, but no such file was sent.")
+            raise _bad_request(
+                _("`map` names the file %(key)r, but no such file was sent.") % {"key": key}
+            )
         for path in paths:
             _place(operations, path, upload, batch=batch)
     return operations

@@ -12,6 +12,7 @@ around the request (``ATOMIC_MUTATIONS``) is rolled back so nothing changes.
 import graphene
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from market.core.errors import DomainError, NotFound
 from market.core.graphql.node import parse_global_id
@@ -38,7 +39,9 @@ def decode_id(global_id: str, expected_type: str, *, field: str = "id") -> int:
     type_name, pk = parse_global_id(global_id, field=field)
     if type_name != expected_type:
         raise NotFound(
-            f"ID {global_id!r} is not a {expected_type}.", code="INVALID_ID", field=field
+            _("ID %(id)r is not a %(type)s.") % {"id": global_id, "type": expected_type},
+            code="INVALID_ID",
+            field=field,
         )
     return pk
 

@@ -10,6 +10,7 @@ error.
 """
 
 import graphene
+from django.utils.translation import gettext as _
 from graphql_relay import from_global_id, to_global_id
 
 from market.core.errors import NotFound
@@ -31,7 +32,7 @@ def parse_global_id(global_id, *, field: str = "id") -> tuple[str, int]:
 
 
 def _invalid(global_id, field: str) -> NotFound:
-    return NotFound(f"Invalid ID {global_id!r}.", code="INVALID_ID", field=field)
+    return NotFound(_("Invalid ID %(id)r.") % {"id": global_id}, code="INVALID_ID", field=field)
 
 
 def resolve_node(_root, info, id):

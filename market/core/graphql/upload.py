@@ -9,6 +9,7 @@ https://github.com/jaydenseric/graphql-multipart-request-spec.
 
 import graphene
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from graphql import GraphQLError
 
 
@@ -18,13 +19,15 @@ class Upload(graphene.Scalar):
     @staticmethod
     def serialize(value):
         # Files are inputs only; an output of this type would be a schema mistake.
-        raise GraphQLError("Upload values cannot be returned.")
+        raise GraphQLError(_("Upload values cannot be returned."))
 
     @staticmethod
     def parse_literal(node, _variables=None):
         raise GraphQLError(
-            "A file cannot be written into the query; send it in a multipart request "
-            "and refer to it through a variable."
+            _(
+                "A file cannot be written into the query; send it in a multipart request "
+                "and refer to it through a variable."
+            )
         )
 
     @staticmethod
@@ -32,5 +35,8 @@ class Upload(graphene.Scalar):
         if isinstance(value, UploadedFile):
             return value
         raise GraphQLError(
-            "Expected a file sent in a multipart request (the `map` field must name this variable)."
+            _(
+                "Expected a file sent in a multipart request "
+                "(the `map` field must name this variable)."
+            )
         )

@@ -1,0 +1,338 @@
+"""Fuzzing a served app: requests generated from the schema, as three roles, counted.
+
+    .venv/bin/python bench/fuzz.py [--requests 10000] [--max-seconds 1500] [--seed N]
+
+Needs the PostgreSQL that ``scripts/services.sh up`` starts (127.0.0.1:5433,
+user and password ``market``). The script creates its own database
+(``market_bench_fuzz``), migrates it, loads the demo catalog and adds a buyer
+and a staff member of a demo seller, then serves the app with gunicorn (one
+sync worker, ``DEBUG=false``) on a free loopback port. It sends the requests
+that ``tests.core.graphql_fuzz`` generates (the fuzz test's generator, fed
+the global IDs of the demo's objects) one after the other, each as anonymous,
+the buyer or the staff member, and prints one JSON object:
+
+    {"requests", "seconds", "status_codes", "error_codes", "slowest", "server_errors",
+     "server_error_examples"}
+
+``server_errors`` counts answers with status 5xx, that are not JSON, that
+carry an error without ``extensions.code`` or with ``INTERNAL_ERROR``, and
+requests the server did not answer (a worker killed on its timeout); each
+kind keeps a few examples to reproduce. It must be 0; the script exits 1
+otherwise. It stops after ``--requests`` requests or ``--max-seconds``,
+whichever comes first, and removes the server, the database and the media
+directory at the end, on failure and on SIGTERM too. The result is also
+written to ``bench/results/fuzz.json``.
+"""
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "fuzz.json"
+# Run as a script, Python puts bench/ first on the path, where catalog.py and
+# search.py would shadow the apps of those names: the project goes there instead.
+sys.path[:] = [str(ROOT)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
+]
+
+from bench.harness import (  # noqa: E402  (needs the project on the path, above)
+    BenchError,
+    database_url,
+    drop_database,
+    exit_on_signal,
+    free_port,
+    migrate,
+    recreate_database,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
+
+DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
+BENCH_DATABASE = "market_bench_fuzz"
+DEFAULT_SEED = 20250808
+# More than gunicorn's 30 s worker timeout: a request that hangs is cut by the server.
+REQUEST_TIMEOUT_SECONDS = 40
+SLOWEST_KEPT = 5
+EXAMPLES_KEPT = 5
+STAFF_EMAIL = "fuzz-staff@example.vn"
+BUYER_EMAIL = "fuzz-buyer@example.vn"
+
+
+class StopFuzzing(Exception):
+    """The time budget is spent: ends hypothesis' loop early."""
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=10_000, help="requests to send")
+    parser.add_argument(
+        "--max-seconds", type=float, default=1500, help="stop sending after this long"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="hypothesis' seed")
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
+        help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
+    )
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.max_seconds <= 0:
+        parser.error("--requests and --max-seconds must be positive")
+    return args
+
+
+def app_environment(url: str, media_root: str) -> dict[str, str]:
+    """The environment of both the app server and this process."""
+    env = dict(os.environ)
+    # PostgreSQL only, as bench/catalog.py: search uses the database backend,
+    # Celery is eager and throttles count in the worker's memory.
+    for name in ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=url,
+        MEDIA_ROOT=media_root,
+        DEBUG="false",
+        # A production-like key, shared with this process, which signs the roles' tokens.
+        SECRET_KEY=secrets.token_urlsafe(48),
+        CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="market.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    return env
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_data(token_seconds: int) -> tuple[dict[str, dict[str, str]], set[str], set[str]]:
+    """The demo catalog and two users; the roles' headers, the objects' global IDs,
+    and their slugs and emails."""
+    from graphql_relay import to_global_id
+
+    from catalog.models import Category, OcopCertificate, Product, ProductImage, ProductVariant
+    from market.accounts.jwt import ACCESS, encode
+    from market.accounts.models import User
+    from market.demo.loader import load_demo
+    from market.sellers.models import Seller, SellerMembership
+
+    load_demo()
+    seller = Seller.objects.order_by("pk").first()
+    if seller is None:
+        raise BenchError("the demo loader made no seller")
+    staff = User.objects.create_user(email=STAFF_EMAIL, password=secrets.token_urlsafe(16))
+    SellerMembership.objects.create(seller=seller, user=staff, role=SellerMembership.Role.STAFF)
+    buyer = User.objects.create_user(email=BUYER_EMAIL, password=secrets.token_urlsafe(16))
+
+    def bearer(user) -> dict[str, str]:
+        token = encode(user_id=user.pk, token_type=ACCESS, ttl_seconds=token_seconds)["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    headers = {"anonymous": {}, "buyer": bearer(buyer), "own_staff": bearer(staff)}
+    known_ids = set()
+    for type_name, model in (
+        ("Product", Product),
+        ("ProductVariant", ProductVariant),
+        ("ProductImage", ProductImage),
+        ("Category", Category),
+        ("OcopCertificate", OcopCertificate),
+        ("Seller", Seller),
+        ("User", User),
+    ):
+        known_ids.update(
+            to_global_id(type_name, pk) for pk in model.objects.values_list("pk", flat=True)
+        )
+    known_texts = set(User.objects.values_list("email", flat=True))
+    for model in (Product, Category, Seller):
+        known_texts.update(model.objects.values_list("slug", flat=True))
+    return headers, known_ids, known_texts
+
+
+# ---------------------------------------------------------------- sending
+
+
+def post(port: int, body: bytes, headers: dict[str, str]) -> tuple[float, int, bytes]:
+    """One request on a new connection; milliseconds, status and body. Raises OSError."""
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        connection.request(
+            "POST", "/graphql/", body, {"Content-Type": "application/json", **headers}
+        )
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
+        connection.close()
+    return (time.perf_counter() - started) * 1000, response.status, payload
+
+
+class Tally:
+    """What the answers were: counts, the slowest requests, examples of each failure."""
+
+    def __init__(self):
+        self.requests = 0
+        self.status_codes: Counter[str] = Counter()
+        self.error_codes: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+        self.examples: dict[str, list[dict]] = {}
+        self.slowest: list[dict] = []
+
+    def failure(self, kind: str, request, detail) -> None:
+        self.failures[kind] += 1
+        kept = self.examples.setdefault(kind, [])
+        if len(kept) < EXAMPLES_KEPT:
+            kept.append(
+                {
+                    "role": request.role,
+                    "query": request.query,
+                    "variables": request.variables,
+                    "answer": detail,
+                }
+            )
+
+    def record(self, request, elapsed_ms: float | None, status: int | None, payload: bytes):
+        self.requests += 1
+        if status is None:
+            self.status_codes["no answer"] += 1
+            self.failure("no answer", request, payload.decode(errors="replace"))
+            return
+        self.status_codes[str(status)] += 1
+        self.slowest.append({"ms": round(elapsed_ms, 1), "role": request.role, **request.body()})
+        self.slowest = sorted(self.slowest, key=lambda entry: -entry["ms"])[:SLOWEST_KEPT]
+        text = payload.decode(errors="replace")[:2000]
+        if status >= 500:
+            self.failure(f"HTTP {status}", request, text)
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            self.failure("not JSON", request, text)
+            return
+        for error in (answer.get("errors") if isinstance(answer, dict) else None) or []:
+            code = (error.get("extensions") or {}).get("code")
+            if not isinstance(code, str) or not code:
+                self.error_codes["(none)"] += 1
+                self.failure("error without a code", request, error)
+            else:
+                self.error_codes[code] += 1
+                if code == "INTERNAL_ERROR":
+                    # By the field that failed, list indexes left out: one kind per bug.
+                    path = ".".join(
+                        str(key) for key in error.get("path") or () if isinstance(key, str)
+                    )
+                    self.failure(f"INTERNAL_ERROR at {path or '(no path)'}", request, error)
+
+    def summary(self, seconds: float) -> dict:
+        return {
+            "requests": self.requests,
+            "seconds": round(seconds, 1),
+            "status_codes": dict(sorted(self.status_codes.items())),
+            "error_codes": dict(self.error_codes.most_common()),
+            "slowest": self.slowest,
+            "server_errors": sum(self.failures.values()),
+            "server_errors_by_kind": dict(self.failures),
+            "server_error_examples": self.examples,
+        }
+
+
+def fuzz(port: int, args, headers, known_ids, known_texts) -> Tally:
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+
+    from market.schema import schema
+    from tests.core.graphql_fuzz import requests
+
+    tally = Tally()
+    deadline = time.monotonic() + args.max_seconds
+
+    @seed(args.seed)
+    @settings(
+        max_examples=args.requests,
+        deadline=None,
+        database=None,
+        # Every request is kept, none is shrunk: failures are counted, not raised.
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(requests(schema.graphql_schema, known_ids, known_texts))
+    def send(request):
+        if time.monotonic() > deadline or tally.requests >= args.requests:
+            raise StopFuzzing
+        body = json.dumps(request.body()).encode()
+        try:
+            elapsed, status, payload = post(port, body, headers[request.role])
+        except OSError as error:
+            tally.record(request, None, None, repr(error).encode())
+            return
+        tally.record(request, elapsed, status, payload)
+
+    with contextlib.suppress(StopFuzzing):
+        send()
+    return tally
+
+
+# ---------------------------------------------------------------- main
+
+
+def run(args: argparse.Namespace) -> dict:
+    url = database_url(args.server_url, BENCH_DATABASE)
+    work_dir = Path(tempfile.mkdtemp(prefix="ocop-bench-fuzz-"))
+    media_root = work_dir / "media"
+    media_root.mkdir()
+    env = app_environment(url, str(media_root))
+    server = None
+    created = False
+    try:
+        recreate_database(args.server_url, BENCH_DATABASE)
+        created = True
+        migrate(env)
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        headers, known_ids, known_texts = load_data(token_seconds=int(args.max_seconds) + 600)
+        connections.close_all()
+        port = free_port()
+        log_path = work_dir / "gunicorn.log"
+        server = start_server(env, port, log_path)
+        wait_until_healthy(server, port, log_path)
+        started = time.monotonic()
+        tally = fuzz(port, args, headers, known_ids, known_texts)
+        return tally.summary(time.monotonic() - started)
+    finally:
+        if server is not None:
+            stop_server(server)
+        if created:
+            drop_database(args.server_url, BENCH_DATABASE)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, exit_on_signal)
+    try:
+        result = run(args)
+    except BenchError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 1
+    # ASCII: the examples may hold lone surrogates, which UTF-8 cannot write.
+    text = json.dumps(result, indent=2)
+    print(text, flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text + "\n", encoding="utf-8")
+    return 1 if result["server_errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,6 +12,7 @@ TEST_ENV := \
 	ELASTICSEARCH_URL=http://127.0.0.1:9200 \
 	STRIPE_API_BASE=http://127.0.0.1:12111 \
 	STRIPE_SECRET_KEY=sk_test_ocop \
+	SECRET_KEY=test-suite-only-key-public-in-the-makefile-never-for-production \
 	SEARCH_INDEX_PREFIX=test-ocop \
 	CELERY_TASK_ALWAYS_EAGER=true \
 	MEDIA_ROOT=$(CURDIR)/.cache/test-media
@@ -27,8 +28,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The embedded default is a developer's machine: DEBUG on, which also allows the
+# built-in development SECRET_KEY and the demo accounts (see README).
 run: install
-	$(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql/   health: http://$(HOST):$(PORT)/health/"
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -44,7 +47,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 schema: install
-	$(BIN)/python manage.py export_schema
+	DEBUG=true $(BIN)/python manage.py export_schema
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import statistics
@@ -157,6 +158,8 @@ def app_environment(url: str, media_root: str) -> dict[str, str]:
         DATABASE_URL=url,
         MEDIA_ROOT=media_root,
         DEBUG="false",
+        # DEBUG=false refuses the public development key (market.env.env_secret_key).
+        SECRET_KEY=secrets.token_urlsafe(50),
         CELERY_TASK_ALWAYS_EAGER="true",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="market.settings",

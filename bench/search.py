@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import statistics
@@ -437,6 +438,8 @@ def app_environment(url: str, elasticsearch_url: str, prefix: str) -> dict[str, 
         ELASTICSEARCH_URL=elasticsearch_url,
         SEARCH_INDEX_PREFIX=prefix,
         DEBUG="false",
+        # DEBUG=false refuses the public development key (market.env.env_secret_key).
+        SECRET_KEY=secrets.token_urlsafe(50),
         CELERY_TASK_ALWAYS_EAGER="true",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="market.settings",

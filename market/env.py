@@ -69,6 +69,38 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def env_secret_key(name: str, *, development_default: str, debug: bool) -> str:
+    """The key that signs sessions, password-reset links and JWTs.
+
+    Without DEBUG this is production: the development default is public (it is
+    in this repository), so anyone could sign an operator's token with it, and a
+    short key can be guessed. Both stop start-up, by Django's own measure of a
+    strong key (``check --deploy``'s security.W009).
+    """
+    from django.core.checks.security.base import (
+        SECRET_KEY_INSECURE_PREFIX,
+        SECRET_KEY_MIN_LENGTH,
+        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    )
+
+    value = env_str(name, development_default)
+    if debug:
+        return value
+    if value == development_default or value.startswith(SECRET_KEY_INSECURE_PREFIX):
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be set to a secret of your own when DEBUG "
+            "is false: the development key is public."
+        )
+    if len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is too weak for DEBUG=false: use at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters with {SECRET_KEY_MIN_UNIQUE_CHARACTERS} or "
+            "more different ones, e.g. from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:

@@ -15,6 +15,7 @@ from market.env import (
     env_int,
     env_list,
     env_rate,
+    env_secret_key,
     env_str,
     env_url,
 )
@@ -22,7 +23,11 @@ from market.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me-in-production")
+SECRET_KEY = env_secret_key(
+    "SECRET_KEY",
+    development_default="insecure-development-key-change-me-in-production",
+    debug=DEBUG,
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [

@@ -97,6 +97,7 @@ def test_the_origins_come_from_the_environment():
         env={
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "market.settings",
+            "DEBUG": "true",
             "CORS_ALLOWED_ORIGINS": f"{STOREFRONT}, https://app.example.vn",
         },
         capture_output=True,
@@ -116,7 +117,7 @@ def test_by_default_the_local_storefront_is_allowed():
             "print(settings.CORS_ALLOWED_ORIGINS)",
         ],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "market.settings"},
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "market.settings", "DEBUG": "true"},
         capture_output=True,
         text=True,
         timeout=60,

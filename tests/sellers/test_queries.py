@@ -194,7 +194,7 @@ def test_pages_forwards_and_backwards_with_cursors(graphql, sort_by):
     ],
 )
 def test_bad_paging_arguments_are_errors_not_500(graphql, variables, message):
-    status, body = graphql(SELLERS, variables)
+    status, body = graphql(SELLERS, variables, HTTP_ACCEPT_LANGUAGE="en")
 
     assert status == 200
     assert body["data"] is None

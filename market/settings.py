@@ -58,9 +58,6 @@ MIDDLEWARE = [
     # Next, so that a failure in any view or middleware below answers JSON on /graphql/.
     "market.core.middleware.GraphQLInternalErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Serves STATIC_ROOT (GraphiQL's assets, the admin's; `collectstatic` fills it, as
-    # the Dockerfile does) from the app server itself. With DEBUG, runserver serves them.
-    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

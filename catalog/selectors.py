@@ -5,8 +5,6 @@ other apps (sellers, search) ask these functions instead of filtering
 ``is_published`` themselves.
 """
 
-import itertools
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -40,9 +38,9 @@ from catalog.models import (
     ProductVariant,
     Stock,
 )
+from market.core.folding import FoldedText, fold
 from market.core.permissions import is_auditor, is_operator, seller_ids_of
 from market.sellers.models import Seller
-from search.analysis import fold
 
 # ---------------------------------------------------------------- visibility
 
@@ -232,58 +230,6 @@ def category_list(filters: CategoryFilter | None = None) -> QuerySet[Category]:
     if filters.level is not None:
         categories = categories.filter(pk__in=category_ids_at_level(filters.level))
     return categories
-
-
-# ---------------------------------------------------------------- search text
-
-# Marks Vietnamese puts on letters: five tones, circumflex, breve and horn.
-_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
-
-
-def _vietnamese_letters() -> dict[str, str]:
-    """Precomposed letters with Vietnamese marks → their ASCII base letter."""
-    letters = {"Đ": "D", "đ": "d"}
-    for code_point in itertools.chain(range(0xC0, 0x1B1), range(0x1EA0, 0x1EFA)):
-        letter = chr(code_point)
-        base, *marks = unicodedata.normalize("NFD", letter)
-        if marks and base.isascii() and base.isalpha() and set(marks) <= _VIETNAMESE_MARKS:
-            letters[letter] = base
-    return letters
-
-
-_FOLDED_LETTERS = _vietnamese_letters()
-
-
-def _fold_or_null(text: str | None) -> str | None:
-    return None if text is None else fold(text)
-
-
-class FoldedText(Func):
-    """SQL twin of ``search.analysis.fold`` so that "nho say" finds "Nho sấy".
-
-    Text typed on some keyboards is stored decomposed (base letter, then
-    combining marks); the marks themselves are deleted as well. Letters are
-    folded to ASCII before LOWER so that the result does not depend on the
-    database's locale.
-    """
-
-    arity = 1
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        # TRANSLATE deletes characters of the first list that have no counterpart.
-        source = "".join(_FOLDED_LETTERS) + "".join(sorted(_VIETNAMESE_MARKS))
-        target = "".join(_FOLDED_LETTERS.values())
-        return f"LOWER(TRANSLATE({sql}, %s, %s))", [*params, source, target]
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite (the embedded default) has no TRANSLATE, and a REPLACE per letter
-        # overflows its parser: fold with the Python function itself.
-        connection.ensure_connection()
-        connection.connection.create_function("catalog_fold", 1, _fold_or_null, deterministic=True)
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"catalog_fold({sql})", params
 
 
 # ---------------------------------------------------------------- product list

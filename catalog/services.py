@@ -15,7 +15,6 @@ stock, OCOP stars, publication) records the product in the search outbox in
 the same transaction, through ``_reindex``.
 """
 
-import re
 import uuid
 from collections import Counter
 from datetime import date
@@ -26,7 +25,6 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
@@ -40,16 +38,18 @@ from catalog.models import (
     ProductVariant,
     Stock,
 )
-from market.core.errors import DomainError, NotFound, invalid
+from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import (
+    NOT_SELLER_STAFF,
+    is_operator,
     require_auditor_or_operator,
     require_authenticated,
     require_seller_staff,
     seller_ids_of,
 )
+from market.core.slugs import save_with_free_slug, slug_base
 from market.sellers.models import Seller
 from search import services as search_services
-from search.analysis import fold
 
 
 class _Unset:
@@ -162,20 +162,37 @@ def _fetch(queryset, pk, *, field: str, label: str):
     return obj
 
 
+def _fetch_for_staff(queryset, pk, *, user, seller_field: str, field: str, label: str):
+    """The object if ``user`` may manage it. Anybody else gets the same refusal whether or
+    not it exists, so nobody can probe the IDs of other sellers' drafts."""
+    require_authenticated(user)
+    if is_operator(user) or not _is_int(pk):
+        return _fetch(queryset, pk, field=field, label=label)
+    found = queryset.filter(pk=pk, **{f"{seller_field}__in": seller_ids_of(user)}).first()
+    if found is None:
+        raise PermissionDenied(str(NOT_SELLER_STAFF))
+    return found
+
+
 def _product_for_staff(user, product_id, *, field: str, lock: bool = False) -> Product:
     queryset = Product.objects.select_for_update() if lock else Product.objects.all()
-    product = _fetch(queryset, product_id, field=field, label="Product")
-    require_seller_staff(user, product.seller_id)
-    return product
+    return _fetch_for_staff(
+        queryset, product_id, user=user, seller_field="seller_id", field=field, label="Product"
+    )
 
 
 def _variant_for_staff(user, variant_id, *, field: str, lock: bool = False) -> ProductVariant:
     queryset = ProductVariant.objects.select_related("product")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    variant = _fetch(queryset, variant_id, field=field, label="Variant")
-    require_seller_staff(user, variant.product.seller_id)
-    return variant
+    return _fetch_for_staff(
+        queryset,
+        variant_id,
+        user=user,
+        seller_field="product__seller_id",
+        field=field,
+        label="Variant",
+    )
 
 
 @transaction.atomic
@@ -228,50 +245,22 @@ def _protected_delete(obj, what: str) -> None:
 # Slugs
 
 
-def slug_base(name: str) -> str:
-    """An ASCII slug for a Vietnamese name: "Nước mắm Cà Ná" → "nuoc-mam-ca-na"."""
-    base = slugify(fold(name))[: SLUG_MAX_LENGTH - SLUG_SUFFIX_ROOM].strip("-")
-    return base or FALLBACK_SLUG
-
-
-def unique_product_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    base = slug_base(name)
-    taken = set(
-        Product.objects.filter(slug__regex=rf"^{re.escape(base)}(-[0-9]+)?$")
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    if base not in taken:
-        return base
-    counter = 2
-    while f"{base}-{counter}" in taken:
-        counter += 1
-    return f"{base}-{counter}"
-
-
 def _save_product(product: Product, *, slug_from: str | None) -> None:
-    """Save, generating a free slug from ``slug_from`` when one is given.
-
-    The slug is chosen by looking at the taken ones, so two sellers naming a
-    product alike at the same moment may pick the same; the loser of that race
-    sees the unique index refuse it and picks again.
-    """
-    for _attempt in range(5):
-        if slug_from is not None:
-            product.slug = unique_product_slug(slug_from, exclude_pk=product.pk)
-        try:
-            with transaction.atomic():
-                product.save()
-            return
-        except IntegrityError:
-            clash = Product.objects.filter(slug=product.slug).exclude(pk=product.pk).exists()
-            if not clash:
-                raise
-            if slug_from is None:
-                raise invalid(
-                    "slug", _("Another product already has this slug."), "UNIQUE"
-                ) from None
-    raise invalid("slug", _("Could not find a free slug; give one explicitly."), "UNIQUE")
+    """Save, generating a free slug from ``slug_from`` when one is given."""
+    if slug_from is not None:
+        base = slug_base(
+            slug_from, max_length=SLUG_MAX_LENGTH - SLUG_SUFFIX_ROOM, fallback=FALLBACK_SLUG
+        )
+        if not save_with_free_slug(product, base):
+            raise invalid("slug", _("Could not find a free slug; give one explicitly."), "UNIQUE")
+        return
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError:
+        if not Product.objects.filter(slug=product.slug).exclude(pk=product.pk).exists():
+            raise
+        raise invalid("slug", _("Another product already has this slug."), "UNIQUE") from None
 
 
 def _check_slug(errors: _Errors, slug, *, exclude_pk: int | None) -> str:
@@ -809,13 +798,14 @@ def product_image_create(*, user, product_id: int, upload, alt: str = "") -> Pro
 
 @transaction.atomic
 def product_image_delete(*, user, image_id: int) -> ProductImage:
-    image = _fetch(
+    image = _fetch_for_staff(
         ProductImage.objects.select_related("product").select_for_update(of=("self",)),
         image_id,
+        user=user,
+        seller_field="product__seller_id",
         field="id",
         label="Picture",
     )
-    require_seller_staff(user, image.product.seller_id)
     pk = image.pk
     files = [image.image, *(thumbnail.file for thumbnail in image.thumbnails.all())]
     image.delete()
@@ -859,14 +849,13 @@ def create_product_thumbnails(*, image_id: int) -> list[int]:
 
 
 def _check_product_group(errors: _Errors, product_group) -> str:
-    value = getattr(product_group, "value", product_group)
-    if value not in OcopCertificate.ProductGroup.values:
+    if product_group not in OcopCertificate.ProductGroup.values:
         errors.add(
             "product_group",
-            _("Unknown OCOP product group %(group)r.") % {"group": value},
+            _("Unknown OCOP product group %(group)r.") % {"group": product_group},
             "INVALID",
         )
-    return value
+    return product_group
 
 
 # Decision 490/QĐ-TTg of 7 May 2018 set up the OCOP programme: no certificate is older.

@@ -125,7 +125,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Search: Elasticsearch when configured, else the database backend.
 ELASTICSEARCH_URL = env_url("ELASTICSEARCH_URL", schemes=("http", "https"))
 SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "ocop")
-# One shard answers fastest on one small node (bench/search.py measured two
+# One shard answers fastest on one small node (bench/search_bench.py measured two
 # shards slower at 100,000 products on two cores); more spread a bigger
 # catalog over several nodes.
 SEARCH_INDEX_SHARDS = env_int("SEARCH_INDEX_SHARDS", 1, minimum=1)
@@ -205,6 +205,9 @@ SET_PASSWORD_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS = env_rate(
 )
 SET_PASSWORD_ATTEMPTS_PER_ADDRESS = env_rate("SET_PASSWORD_ATTEMPTS_PER_ADDRESS", "20/hour")
 
+# The storefront's base URL: product links in the feeds for the provincial site
+# are ``<STOREFRONT_URL>/products/<slug>/``.
+STOREFRONT_URL = env_url("STOREFRONT_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
 # Set-password links (password reset, staff invitations) lead to the storefront's
 # page, which sends the email and token back with `setPassword`. Links are built
 # from this setting only, never from a URL sent by a client (no open redirect).

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from elasticsearch import Elasticsearch
-from elasticsearch_dsl import connections
+from elasticsearch.dsl import connections
 
 ALIAS = "default"
 

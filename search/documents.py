@@ -13,7 +13,7 @@ of the whole catalog, and gives the same JSON.
 
 import re
 
-from elasticsearch_dsl import (
+from elasticsearch.dsl import (
     Boolean,
     Completion,
     Date,
@@ -24,8 +24,9 @@ from elasticsearch_dsl import (
     Text,
 )
 
-from catalog.models import Category, Product
-from search.analysis import fold, vietnamese_analyzer
+from catalog.models import Category
+from market.core.folding import fold
+from search.analysis import vietnamese_analyzer
 
 # A completion field only matches from the start of an input, so each name is
 # also fed from every later word ("mắm nhĩ Cà Ná" for "Nước mắm nhĩ Cà Ná");
@@ -74,23 +75,19 @@ class ProductDocument(Document):
     traceability_verified = Boolean()
 
     class Index:
-        # Placeholder: the real, prefixed and versioned names come from search.indexing,
+        # Placeholder: the real, prefixed and versioned names come from search.indices,
         # which clones this index definition (analyzers, mappings) and sets the
         # shards and replicas from the settings.
         name = "products"
 
 
-def suggest_inputs(name: str, english_name: str | None) -> list[str]:
+def suggest_inputs(name_folded: str, english_folded: str) -> list[str]:
     """Folded suffixes of the name (and the folded English name).
 
     Only the folded forms: ``ElasticsearchBackend.suggest`` folds the prefix,
     and the name shown comes from ``_source``, so the forms with diacritics
     would only double the field's size.
     """
-    return _folded_suggest_inputs(fold(name), fold(english_name) if english_name else "")
-
-
-def _folded_suggest_inputs(name_folded: str, english_folded: str) -> list[str]:
     words = _WORD.findall(name_folded)[:SUGGEST_MAX_WORDS]
     inputs = [" ".join(words[start:]) for start in range(len(words))]
     if english_folded:
@@ -123,7 +120,7 @@ SELLER_VALUES = ("pk", "name", "slug", "kind", "address__province", "address__wa
 
 
 def document_source(row: dict, seller: dict, path: list[Category]) -> dict:
-    """The ``_source`` of a product, as ``build_document(...).to_dict()`` would give it.
+    """The ``_source`` of a product, as ``ProductDocument(...).to_dict()`` would give it.
 
     ``row`` holds ``PRODUCT_VALUES``, ``seller`` holds ``SELLER_VALUES`` and
     ``path`` is the product's category path. Like ``to_dict()``, it leaves out
@@ -141,7 +138,7 @@ def document_source(row: dict, seller: dict, path: list[Category]) -> dict:
         "name_folded": name_folded,
         "name_en": name_en,
         "suggest": {
-            "input": _folded_suggest_inputs(name_folded, fold(name_en)),
+            "input": suggest_inputs(name_folded, fold(name_en)),
             "weight": 1 + stars,
         },
         "slug": row["slug"],
@@ -164,55 +161,11 @@ def document_source(row: dict, seller: dict, path: list[Category]) -> dict:
         "province": seller["address__province"],
         "ward": seller["address__ward"],
         "created_at": row["created_at"],
+        # "Newest" sorts on this date, so a published product without a
+        # publication date (older data) falls back to its creation date.
         "published_at": row["published_at"] or row["created_at"],
         "updated_at": row["updated_at"],
+        # Set by the traceability work once verified-origin marks exist.
         "traceability_verified": False,
     }
     return {key: value for key, value in source.items() if value is not None}
-
-
-def build_document(product: Product, paths: dict[int, list[Category]]) -> ProductDocument:
-    """Build the document of a product annotated by ``selectors.with_search_facts``."""
-    seller = product.seller
-    address = seller.address
-    path = paths.get(product.category_id, [product.category])
-    category_names = " ".join(category.name for category in path)
-    stars = product.search_ocop_stars or 0
-    document = ProductDocument(
-        meta={"id": product.pk},
-        product_id=product.pk,
-        name=product.name,
-        name_folded=fold(product.name),
-        name_en=product.search_name_en or "",
-        suggest={
-            "input": suggest_inputs(product.name, product.search_name_en),
-            "weight": 1 + stars,
-        },
-        slug=product.slug,
-        description=product.description,
-        description_folded=fold(product.description),
-        seller_id=seller.pk,
-        seller_name=seller.name,
-        seller_name_folded=fold(seller.name),
-        seller_slug=seller.slug,
-        seller_kind=seller.kind,
-        category_id=product.category_id,
-        category_ids=[category.pk for category in path],
-        category_names=category_names,
-        category_names_folded=fold(category_names),
-        ocop_stars=stars,
-        price_min=product.search_price_min,
-        price_max=product.search_price_max,
-        in_stock=bool(product.search_in_stock),
-        is_published=product.is_published,
-        province=address.province if address else None,
-        ward=address.ward if address else None,
-        created_at=product.created_at,
-        # "Newest" sorts on this date, so a published product without a
-        # publication date (older data) falls back to its creation date.
-        published_at=product.published_at or product.created_at,
-        updated_at=product.updated_at,
-        # Set by the traceability work once verified-origin marks exist.
-        traceability_verified=False,
-    )
-    return document

@@ -7,12 +7,10 @@ facts, then their images) whatever its size. ``ETag`` is a hash of the body
 and ``Last-Modified`` the newest change on the page, so re-pulling an unchanged
 page answers 304 Not Modified.
 
-Settings: ``STOREFRONT_URL`` (default ``http://127.0.0.1:8000``) is the base of
-product links, ``<STOREFRONT_URL>/products/<slug>/``.
+``settings.STOREFRONT_URL`` is the base of product links,
+``<STOREFRONT_URL>/products/<slug>/``.
 """
 
-import base64
-import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -30,23 +28,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from catalog.models import Product, ProductImage, ProductVariant
+from market.core.errors import InvalidInput
+from market.core.pagination import decode_cursor, encode_cursor
 from search.selectors import live_products, with_search_facts
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
-DEFAULT_STOREFRONT_URL = "http://127.0.0.1:8000"
 GOOGLE_NAMESPACE = "http://base.google.com/ns/1.0"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 
 ElementTree.register_namespace("g", GOOGLE_NAMESPACE)
 ElementTree.register_namespace("atom", ATOM_NAMESPACE)
-
-
-class FeedArgumentError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -71,14 +63,14 @@ def parse_arguments(query: dict) -> FeedArguments:
         try:
             limit = int(query["limit"])
         except ValueError:
-            raise FeedArgumentError(
-                "limit", _("%(name)s must be an integer.") % {"name": "limit"}
+            raise InvalidInput(
+                _("%(name)s must be an integer.") % {"name": "limit"}, field="limit"
             ) from None
         if not 1 <= limit <= MAX_LIMIT:
-            raise FeedArgumentError(
-                "limit",
+            raise InvalidInput(
                 _("%(name)s must be between 1 and %(maximum)d.")
                 % {"name": "limit", "maximum": MAX_LIMIT},
+                field="limit",
             )
     after = _decode_cursor(query["cursor"]) if query.get("cursor") else None
     return FeedArguments(updated_since=updated_since, after=after, limit=limit)
@@ -89,30 +81,32 @@ def _aware_datetime(raw: str, field: str) -> datetime:
         # "+" in a query string arrives as a space when the client did not encode it.
         value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
     except ValueError:
-        raise FeedArgumentError(
-            field, _("%(name)s must be an ISO 8601 date and time.") % {"name": field}
+        raise InvalidInput(
+            _("%(name)s must be an ISO 8601 date and time.") % {"name": field}, field=field
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise FeedArgumentError(
-            field, _("%(name)s must carry a time zone, e.g. +07:00 or Z.") % {"name": field}
+        raise InvalidInput(
+            _("%(name)s must carry a time zone, e.g. +07:00 or Z.") % {"name": field}, field=field
         )
     return value
 
 
 def _encode_cursor(product: Product) -> str:
-    raw = json.dumps([product.feed_updated_at.isoformat(), product.pk])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor([product.feed_updated_at, product.pk])
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    invalid = InvalidInput(_("Invalid cursor."), field="cursor")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        changed, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if isinstance(pk, bool) or not isinstance(pk, int) or not isinstance(changed, str):
-            raise ValueError(cursor)
+        changed, pk = decode_cursor(cursor, 2)
+    except ValueError:
+        raise invalid from None
+    if isinstance(pk, bool) or not isinstance(pk, int) or not isinstance(changed, str):
+        raise invalid
+    try:
         return _aware_datetime(changed, "cursor"), pk
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise FeedArgumentError("cursor", _("Invalid cursor.")) from None
+    except InvalidInput:
+        raise invalid from None
 
 
 def feed_products() -> QuerySet[Product]:
@@ -153,7 +147,7 @@ def feed_page(arguments: FeedArguments) -> FeedPage:
 
 
 def product_link(product: Product) -> str:
-    base = getattr(settings, "STOREFRONT_URL", DEFAULT_STOREFRONT_URL).rstrip("/")
+    base = settings.STOREFRONT_URL.rstrip("/")
     return f"{base}/products/{product.slug}/"
 
 
@@ -199,9 +193,7 @@ def _render_xml(request, arguments, page) -> tuple[bytes, str]:
     rss = ElementTree.Element("rss", {"version": "2.0"})
     channel = ElementTree.SubElement(rss, "channel")
     ElementTree.SubElement(channel, "title").text = "Sản phẩm OCOP Ninh Thuận"
-    ElementTree.SubElement(channel, "link").text = getattr(
-        settings, "STOREFRONT_URL", DEFAULT_STOREFRONT_URL
-    )
+    ElementTree.SubElement(channel, "link").text = settings.STOREFRONT_URL
     ElementTree.SubElement(channel, "description").text = "Sản phẩm OCOP và nông sản Ninh Thuận"
     next_link = _next_link(request, arguments, page.next_cursor)
     if next_link:
@@ -234,9 +226,9 @@ def _render_xml(request, arguments, page) -> tuple[bytes, str]:
 def _respond(request: HttpRequest, render) -> HttpResponse:
     try:
         arguments = parse_arguments(request.GET)
-    except FeedArgumentError as error:
+    except InvalidInput as error:
         return JsonResponse(
-            {"errors": [{"field": error.field, "code": "INVALID", "message": error.message}]},
+            {"errors": [{"field": error.field, "code": error.code, "message": error.message}]},
             status=400,
         )
     page = feed_page(arguments)

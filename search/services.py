@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 
-from search import indexing, selectors
+from search import delivery, indices, selectors, text_table
 from search.models import SearchOutbox
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,6 @@ def product_ids_for_category(category_id: int) -> list[int]:
     return selectors.product_ids_for_category(category_id)
 
 
-def product_ids_for_variant(variant_id: int) -> list[int]:
-    return selectors.product_ids_for_variant(variant_id)
-
-
 @dataclass
 class DeliveryReport:
     delivered: int = 0
@@ -78,7 +74,7 @@ def deliver_outbox(*, batch_size: int = DELIVERY_BATCH_SIZE) -> DeliveryReport:
             if not rows:
                 return report
             try:
-                result = indexing.sync_products({row.product_id for row in rows})
+                result = delivery.sync_products({row.product_id for row in rows})
             except Exception as error:
                 logger.exception("search delivery failed; %d outbox rows kept", len(rows))
                 _mark_failed(rows, repr(error))
@@ -111,11 +107,11 @@ class IndexRebuild:
 
 def rebuild_index() -> IndexRebuild:
     """Rebuild the folded-text table and, when Elasticsearch is configured, a new index."""
-    if not indexing.elasticsearch_enabled():
-        rows = indexing.rebuild_search_text()
+    if not indices.elasticsearch_enabled():
+        rows = text_table.rebuild_search_text()
         return IndexRebuild(index=None, indexed=0, search_text_rows=rows)
     # One read of the catalog feeds both the folded-text table and the index.
-    report = indexing.rebuild(search_text=True)
+    report = indices.rebuild(search_text=True)
     return IndexRebuild(
         index=report.index, indexed=report.indexed, search_text_rows=report.search_text_rows
     )

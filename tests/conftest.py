@@ -17,6 +17,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """MD5 instead of the production hasher, which costs ~0.2 s per password on purpose.
+
+    Factories, the ``roles`` fixture and the demo loader give every user a password.
+    No test measures the production hasher; a test that needs another one sets
+    ``settings.PASSWORD_HASHERS`` in its own fixture, which runs after this one
+    (tests/accounts/test_throttle.py counts hashes that way).
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def throttle_state(settings):
     """Throttle counters of the tests' own prefix, empty when each test starts.
 

@@ -5,7 +5,6 @@ the same number of queries at any size (tests/catalog/test_query_counts.py).
 """
 
 from django.db.models import F
-from graphql_sync_dataloaders import SyncFuture
 
 from catalog.models import (
     Category,
@@ -20,18 +19,7 @@ from catalog.models import (
 )
 from catalog.selectors import category_levels, ocop_stars_by_product
 from market.core.graphql.dataloaders import DataLoader, group_by
-
-
-def prime(loader: DataLoader, key, value) -> None:
-    """Store a value another query already fetched, so that loading it costs nothing.
-
-    ``SyncDataLoader`` has no public priming API; its cache maps keys to futures.
-    """
-    if key in loader._cache:
-        return
-    future = SyncFuture()
-    future.set_result(value)
-    loader._cache[key] = future
+from market.core.graphql.execution import prime
 
 
 def load_now(loader: DataLoader, keys: list) -> list:

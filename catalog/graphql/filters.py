@@ -2,30 +2,12 @@
 
 import graphene
 from django.utils.translation import gettext as _
-from graphql import GraphQLError
 
 from catalog.graphql.sorters import ProductSortingInput
 from catalog.selectors import CategoryFilter, ProductFilter
-from market.core.errors import DomainError
+from market.core.errors import InvalidInput
 from market.core.graphql.connection import connection_arguments
 from market.core.graphql.mutations import decode_id
-
-
-class CatalogInputError(GraphQLError):
-    """Bad query input, answered as a typed GraphQL error rather than a server error."""
-
-    def __init__(self, message: str, *, code: str = "INVALID", field: str | None = None):
-        extensions = {"code": code}
-        if field is not None:
-            extensions["field"] = field
-        super().__init__(message, extensions=extensions)
-
-
-def decode_input_id(global_id: str, expected_type: str, *, field: str) -> int:
-    try:
-        return decode_id(global_id, expected_type, field=field)
-    except DomainError as error:
-        raise CatalogInputError(error.message, code=error.code, field=field) from None
 
 
 class PriceRangeInput(graphene.InputObjectType):
@@ -75,23 +57,20 @@ def product_filter_from_input(data) -> ProductFilter:
         return ProductFilter()
     seller_ids = None
     if data.get("seller") is not None:
-        seller_ids = {decode_input_id(data["seller"], "Seller", field="filter.seller")}
+        seller_ids = {decode_id(data["seller"], "Seller", field="filter.seller")}
     if data.get("sellers") is not None:
         listed = {
-            decode_input_id(global_id, "Seller", field="filter.sellers")
-            for global_id in data["sellers"]
+            decode_id(global_id, "Seller", field="filter.sellers") for global_id in data["sellers"]
         }
         # Both given: a product must satisfy both, like every other filter.
         seller_ids = listed if seller_ids is None else seller_ids & listed
     category_id = None
     if data.get("category") is not None:
-        category_id = decode_input_id(data["category"], "Category", field="filter.category")
+        category_id = decode_id(data["category"], "Category", field="filter.category")
     price = data.get("price") or {}
     gte, lte = price.get("gte"), price.get("lte")
     if gte is not None and lte is not None and gte > lte:
-        raise CatalogInputError(
-            _("The lowest price is above the highest."), field="filter.price", code="INVALID"
-        )
+        raise InvalidInput(_("The lowest price is above the highest."), field="filter.price")
     return ProductFilter(
         seller_ids=None if seller_ids is None else tuple(sorted(seller_ids)),
         category_id=category_id,
@@ -109,10 +88,10 @@ def category_filter_from_input(data) -> CategoryFilter:
         return CategoryFilter()
     parent_id = None
     if data.get("parent") is not None:
-        parent_id = decode_input_id(data["parent"], "Category", field="filter.parent")
+        parent_id = decode_id(data["parent"], "Category", field="filter.parent")
     level = data.get("level")
     if level is not None and level < 0:
-        raise CatalogInputError(_("The level cannot be negative."), field="filter.level")
+        raise InvalidInput(_("The level cannot be negative."), field="filter.level")
     return CategoryFilter(
         search=(data.get("search") or "").strip() or None, level=level, parent_id=parent_id
     )

@@ -1,16 +1,16 @@
 """Catalog mutations: thin shells that decode IDs and call ``catalog.services``.
 
-Who may do what is decided in the services, through ``market.core.permissions``:
-a seller's staff act on their own seller's products only, operators on any;
-OCOP certificates are verified or revoked by auditors of the agriculture
-department or by operators. Each mutation names the rule in its description.
+Each mutation declares the role it needs (``Meta.permissions``); the services
+enforce the object-level rule through ``market.core.permissions``: a seller's
+staff act on their own seller's products only, operators on any; OCOP
+certificates are verified or revoked by auditors of the agriculture department
+or by operators.
 """
 
 import re
 
 import graphene
 from django.utils.translation import gettext as _
-from graphene.utils.str_converters import to_camel_case
 
 from catalog import services
 from catalog.graphql.types import OcopCertificate, OcopProductGroupEnum, Product, ProductImage
@@ -18,6 +18,7 @@ from catalog.graphql.types import ProductVariant as ProductVariantType
 from market.core.errors import invalid
 from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
 from market.core.graphql.upload import Upload
+from market.core.permissions import AUDITOR_OR_OPERATOR, SELLER_STAFF_OR_OPERATOR
 
 ProductErrorCode = error_codes(
     "ProductErrorCode",
@@ -52,30 +53,10 @@ OcopCertificateErrorCode = error_codes(
 )
 OcopCertificateError = error_type_for("OcopCertificateError", OcopCertificateErrorCode)
 
-STAFF_RULE = "Requires staff of the product's seller, or an operator."
-REVIEWER_RULE = "Requires an auditor of the agriculture department, or an operator."
-_ROW_FIELD = re.compile(r"(?P<list>[a-z_]+)\.(?P<index>\d+)\.(?P<field>.+)")
-
-
-def api_field_name(field: str | None) -> str | None:
-    """``compare_at_price`` → ``compareAtPrice``, segment by segment for dotted paths."""
-    if not field:
-        return field
-    return ".".join(to_camel_case(segment) for segment in field.split("."))
-
-
-class CatalogMutation(BaseMutation):
-    """Names the field at fault as the client wrote it: services key errors in Python."""
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def mutate(cls, root, info, **data):
-        payload = super().mutate(root, info, **data)
-        for error in payload.errors:
-            error.field = api_field_name(error.field)
-        return payload
+# The role is declared; which seller is checked by the service, said here for the description.
+OWN_SELLER_ONLY = "Staff act on their own seller's products only."
+# Services key row errors "variants.<index>.<field>"; the base has camel-cased them.
+_ROW_FIELD = re.compile(r"(?P<list>[A-Za-z]+)\.(?P<index>\d+)\.(?P<field>.+)")
 
 
 def _user(info):
@@ -148,16 +129,17 @@ def _product_fields(input_data: dict) -> dict:
     return fields
 
 
-class ProductCreate(CatalogMutation):
+class ProductCreate(BaseMutation):
     product = graphene.Field(Product)
 
     class Arguments:
         input = ProductCreateInput(required=True)
 
     class Meta:
-        description = f"Create a product. {STAFF_RULE}"
+        description = f"Create a product. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, input):
@@ -165,7 +147,7 @@ class ProductCreate(CatalogMutation):
         return {"product": product}
 
 
-class ProductUpdate(CatalogMutation):
+class ProductUpdate(BaseMutation):
     product = graphene.Field(Product)
 
     class Arguments:
@@ -173,9 +155,12 @@ class ProductUpdate(CatalogMutation):
         input = ProductInput(required=True)
 
     class Meta:
-        description = f"Change a product's fields; those left out keep their value. {STAFF_RULE}"
+        description = (
+            f"Change a product's fields; those left out keep their value. {OWN_SELLER_ONLY}"
+        )
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id, input):
@@ -185,16 +170,17 @@ class ProductUpdate(CatalogMutation):
         return {"product": product}
 
 
-class ProductDelete(CatalogMutation):
+class ProductDelete(BaseMutation):
     product = graphene.Field(Product)
 
     class Arguments:
         id = graphene.ID(required=True)
 
     class Meta:
-        description = f"Delete a product with its variants, stock and pictures. {STAFF_RULE}"
+        description = f"Delete a product with its variants, stock and pictures. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id):
@@ -228,16 +214,17 @@ class ProductVariantCreateInput(ProductVariantBulkCreateInput):
     product = graphene.ID(required=True)
 
 
-class ProductVariantCreate(CatalogMutation):
+class ProductVariantCreate(BaseMutation):
     product_variant = graphene.Field(ProductVariantType)
 
     class Arguments:
         input = ProductVariantCreateInput(required=True)
 
     class Meta:
-        description = f"Add a variant to a product, with its stock. {STAFF_RULE}"
+        description = f"Add a variant to a product, with its stock. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, input):
@@ -246,7 +233,7 @@ class ProductVariantCreate(CatalogMutation):
         return {"product_variant": services.variant_create(user=_user(info), **fields)}
 
 
-class ProductVariantBulkCreate(CatalogMutation):
+class ProductVariantBulkCreate(BaseMutation):
     product_variants = graphene.List(graphene.NonNull(ProductVariantType))
     count = graphene.Int(required=True, description="Variants created.")
 
@@ -257,10 +244,11 @@ class ProductVariantBulkCreate(CatalogMutation):
     class Meta:
         description = (
             "Add several variants to a product: all of them, or none when any row is "
-            f"at fault (each error names its row in `index`). {STAFF_RULE}"
+            f"at fault (each error names its row in `index`). {OWN_SELLER_ONLY}"
         )
         error_type = BulkProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def mutate(cls, root, info, **data):
@@ -268,7 +256,6 @@ class ProductVariantBulkCreate(CatalogMutation):
         if payload.count is None:
             payload.count = 0
         for error in payload.errors:
-            # Services key row errors "variants.<index>.<field>".
             match = _ROW_FIELD.fullmatch(error.field or "")
             if match:
                 error.index = int(match["index"])
@@ -285,7 +272,7 @@ class ProductVariantBulkCreate(CatalogMutation):
         return {"product_variants": created, "count": len(created)}
 
 
-class ProductVariantUpdate(CatalogMutation):
+class ProductVariantUpdate(BaseMutation):
     product_variant = graphene.Field(ProductVariantType)
 
     class Arguments:
@@ -293,9 +280,10 @@ class ProductVariantUpdate(CatalogMutation):
         input = ProductVariantInput(required=True)
 
     class Meta:
-        description = f"Change a variant's fields; stock has `stockUpdate`. {STAFF_RULE}"
+        description = f"Change a variant's fields; stock has `stockUpdate`. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id, input):
@@ -305,16 +293,17 @@ class ProductVariantUpdate(CatalogMutation):
         return {"product_variant": variant}
 
 
-class ProductVariantDelete(CatalogMutation):
+class ProductVariantDelete(BaseMutation):
     product_variant = graphene.Field(ProductVariantType)
 
     class Arguments:
         id = graphene.ID(required=True)
 
     class Meta:
-        description = f"Delete a variant and its stock. {STAFF_RULE}"
+        description = f"Delete a variant and its stock. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id):
@@ -324,7 +313,7 @@ class ProductVariantDelete(CatalogMutation):
         return {"product_variant": variant}
 
 
-class StockUpdate(CatalogMutation):
+class StockUpdate(BaseMutation):
     product_variant = graphene.Field(ProductVariantType)
 
     class Arguments:
@@ -335,9 +324,10 @@ class StockUpdate(CatalogMutation):
         )
 
     class Meta:
-        description = f"Set a variant's stock. {STAFF_RULE}"
+        description = f"Set a variant's stock. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, variant, quantity):
@@ -352,7 +342,7 @@ class StockUpdate(CatalogMutation):
 # ---------------------------------------------------------------- pictures
 
 
-class ProductImageCreate(CatalogMutation):
+class ProductImageCreate(BaseMutation):
     product = graphene.Field(Product)
     product_image = graphene.Field(ProductImage)
 
@@ -366,10 +356,11 @@ class ProductImageCreate(CatalogMutation):
 
     class Meta:
         description = (
-            "Add a picture to a product; WebP thumbnails follow shortly after. " + STAFF_RULE
+            "Add a picture to a product; WebP thumbnails follow shortly after. " + OWN_SELLER_ONLY
         )
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, product, image, alt=None):
@@ -382,7 +373,7 @@ class ProductImageCreate(CatalogMutation):
         return {"product": created.product, "product_image": created}
 
 
-class ProductImageDelete(CatalogMutation):
+class ProductImageDelete(BaseMutation):
     product = graphene.Field(Product)
     product_image = graphene.Field(ProductImage)
 
@@ -390,9 +381,10 @@ class ProductImageDelete(CatalogMutation):
         id = graphene.ID(required=True)
 
     class Meta:
-        description = f"Delete a picture and its thumbnails. {STAFF_RULE}"
+        description = f"Delete a picture and its thumbnails. {OWN_SELLER_ONLY}"
         error_type = ProductError
         error_code_enum = ProductErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id):
@@ -417,7 +409,7 @@ class OcopCertificateSubmitInput(graphene.InputObjectType):
     expires_on = graphene.Date(description="Left out, 36 months after issue.")
 
 
-class OcopCertificateSubmit(CatalogMutation):
+class OcopCertificateSubmit(BaseMutation):
     ocop_certificate = graphene.Field(OcopCertificate)
 
     class Arguments:
@@ -426,10 +418,11 @@ class OcopCertificateSubmit(CatalogMutation):
     class Meta:
         description = (
             "Submit a product's OCOP certificate for review; it shows stars once "
-            f"verified. {STAFF_RULE}"
+            f"verified. {OWN_SELLER_ONLY}"
         )
         error_type = OcopCertificateError
         error_code_enum = OcopCertificateErrorCode
+        permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, input):
@@ -438,16 +431,17 @@ class OcopCertificateSubmit(CatalogMutation):
         return {"ocop_certificate": services.ocop_certificate_submit(user=_user(info), **fields)}
 
 
-class OcopCertificateVerify(CatalogMutation):
+class OcopCertificateVerify(BaseMutation):
     ocop_certificate = graphene.Field(OcopCertificate)
 
     class Arguments:
         id = graphene.ID(required=True)
 
     class Meta:
-        description = f"Confirm a pending certificate against the issuing decision. {REVIEWER_RULE}"
+        description = "Confirm a pending certificate against the issuing decision."
         error_type = OcopCertificateError
         error_code_enum = OcopCertificateErrorCode
+        permissions = (AUDITOR_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id):
@@ -457,7 +451,7 @@ class OcopCertificateVerify(CatalogMutation):
         return {"ocop_certificate": certificate}
 
 
-class OcopCertificateRevoke(CatalogMutation):
+class OcopCertificateRevoke(BaseMutation):
     ocop_certificate = graphene.Field(OcopCertificate)
 
     class Arguments:
@@ -465,9 +459,10 @@ class OcopCertificateRevoke(CatalogMutation):
         reason = graphene.String(required=True, description="Shown to the seller.")
 
     class Meta:
-        description = f"Withdraw a pending or verified certificate. {REVIEWER_RULE}"
+        description = "Withdraw a pending or verified certificate."
         error_type = OcopCertificateError
         error_code_enum = OcopCertificateErrorCode
+        permissions = (AUDITOR_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id, reason):

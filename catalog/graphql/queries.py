@@ -1,15 +1,12 @@
 """Catalog queries: product and category lists and lookups."""
 
 import graphene
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from graphql.execution.values import get_argument_values
 
 from catalog.graphql.filters import (
-    CatalogInputError,
     category_filter_from_input,
     category_list_arguments,
-    decode_input_id,
     product_filter_from_input,
     product_list_arguments,
 )
@@ -31,31 +28,16 @@ from catalog.selectors import (
     with_price_range,
     with_primary_image,
 )
+from market.core.errors import InvalidInput
 from market.core.graphql.connection import (
-    ConnectionArgumentError,
     SortKey,
     paginate,
     selected_node_fields,
     selected_subfield_names,
 )
+from market.core.graphql.mutations import decode_id
 
 __all__ = ["CatalogQueries", "product_list_arguments", "resolve_products"]
-
-
-def _paginate(queryset, *, connection_type, sort_keys, **connection_args):
-    try:
-        return paginate(
-            queryset, connection_type=connection_type, sort_keys=sort_keys, **connection_args
-        )
-    except (TypeError, ValueError, ValidationError) as error:
-        # A well-formed cursor whose values do not fit the sort keys' columns
-        # (forged, or from another sort order) fails when the database prepares it.
-        cursor = connection_args.get("after") or connection_args.get("before")
-        if cursor is None:
-            raise
-        raise ConnectionArgumentError(
-            _("Invalid cursor %(cursor)r for this sort order.") % {"cursor": cursor}
-        ) from error
 
 
 def resolve_products(
@@ -76,7 +58,7 @@ def resolve_products(
         products = products.filter(seller_id=seller_id)
     if category_id is not None:
         products = products.filter(category_id__in=category_subtree_ids(category_id))
-    return _paginate(
+    return paginate(
         with_listing_columns(products, info),
         connection_type=ProductCountableConnection,
         sort_keys=sort_keys,
@@ -122,7 +104,7 @@ def with_listing_columns(products, info):
 
 def _exactly_one(id_value, slug) -> None:
     if (id_value is None) == (slug is None):
-        raise CatalogInputError(_("Give exactly one of `id` or `slug`."), code="INVALID")
+        raise InvalidInput(_("Give exactly one of `id` or `slug`."))
 
 
 class CatalogQueries(graphene.ObjectType):
@@ -163,13 +145,13 @@ class CatalogQueries(graphene.ObjectType):
         _exactly_one(id, slug)
         products = visible_products(info.context.user)
         if id is not None:
-            return products.filter(pk=decode_input_id(id, "Product", field="id")).first()
+            return products.filter(pk=decode_id(id, "Product", field="id")).first()
         return products.filter(slug=slug).first()
 
     @staticmethod
     def resolve_categories(_root, info, filter=None, **connection_args):
         categories = category_list(category_filter_from_input(filter))
-        return _paginate(
+        return paginate(
             categories,
             connection_type=CategoryCountableConnection,
             sort_keys=[SortKey("name")],
@@ -180,6 +162,6 @@ class CatalogQueries(graphene.ObjectType):
     def resolve_category(_root, info, id=None, slug=None):
         _exactly_one(id, slug)
         if id is not None:
-            pk = decode_input_id(id, "Category", field="id")
+            pk = decode_id(id, "Category", field="id")
             return CategoryModel.objects.filter(pk=pk).first()
         return CategoryModel.objects.filter(slug=slug).first()

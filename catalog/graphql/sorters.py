@@ -3,15 +3,7 @@
 import graphene
 
 from market.core.graphql.connection import SortKey
-
-
-class OrderDirection(graphene.Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-    @property
-    def description(self):
-        return "Ascending." if self == OrderDirection.ASC else "Descending."
+from market.core.graphql.sorting import OrderDirection, is_descending
 
 
 class ProductSortField(graphene.Enum):
@@ -61,6 +53,5 @@ def product_sort_keys(sort_by) -> list[SortKey]:
     """
     if not sort_by:
         return [SortKey("name")]
-    # ``direction: null`` sent explicitly means the default, ascending.
-    descending = _value(sort_by.get("direction")) == OrderDirection.DESC.value
+    descending = is_descending(sort_by)
     return [SortKey(column, descending) for column in _COLUMNS[_value(sort_by["field"])]]

@@ -24,7 +24,7 @@ from catalog.graphql.dataloaders import (
     ThumbnailsByImageIdLoader,
     VariantsByProductIdLoader,
 )
-from catalog.graphql.filters import CatalogInputError, product_list_arguments
+from catalog.graphql.filters import product_list_arguments
 from catalog.selectors import (
     LISTED_IMAGE,
     LISTED_MAX_PRICE,
@@ -37,6 +37,7 @@ from catalog.selectors import (
     visible_certificates,
     visible_products,
 )
+from market.core.errors import InvalidInput
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.dataloaders import then
 from market.core.graphql.types import LanguageCodeEnum, Money, vnd
@@ -78,7 +79,7 @@ def _absolute_url(info, file_field) -> str | None:
 
 def _check_thumbnail_size(size: int | None) -> None:
     if size is not None and not 0 < size <= MAX_THUMBNAIL_SIZE:
-        raise CatalogInputError(
+        raise InvalidInput(
             _("The size must be between 1 and %(maximum)d pixels.")
             % {"maximum": MAX_THUMBNAIL_SIZE},
             field="size",

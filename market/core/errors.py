@@ -29,5 +29,14 @@ class PermissionDenied(DomainError):
     code = "PERMISSION_DENIED"
 
 
+class InvalidInput(DomainError):
+    """Bad input to a read (a filter, a sort, an ID, a page size, a cursor), refused
+    before anything runs; ``code`` says which kind (``INVALID`` unless given)."""
+
+
+class InvalidPagination(InvalidInput):
+    code = "INVALID_PAGINATION"
+
+
 def invalid(field: str, message: str, code: str = "INVALID") -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})

@@ -1,7 +1,17 @@
-"""Who may do what: every check lives here and is called by mutations and resolvers."""
+"""Who may do what: every check lives here and is called by mutations and resolvers.
+
+Role rules are ``Requirement`` objects that a mutation declares in its
+``Meta.permissions`` (checked once by ``BaseMutation`` before anything else);
+object-level rules (staff of *this* seller) are the ``require_*`` functions the
+services call.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from market.core.errors import PermissionDenied
 
@@ -36,18 +46,48 @@ def require_authenticated(user) -> None:
         raise PermissionDenied(_("You need to be signed in."), code="AUTHENTICATION_REQUIRED")
 
 
-def require_operator(user) -> None:
-    require_authenticated(user)
-    if not is_operator(user):
-        raise PermissionDenied(_("Only marketplace operators may do this."))
+NOT_SELLER_STAFF = gettext_lazy("You are not staff of this seller.")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A role rule: who may call a mutation, said in English for the schema's description."""
+
+    who: str
+    allows: Callable[[object], bool]
+    refusal: str = ""
+    signed_in: bool = True
+
+    def check(self, user) -> None:
+        """Raise ``PermissionDenied`` (``AUTHENTICATION_REQUIRED`` when signed out) unless met."""
+        if self.signed_in:
+            require_authenticated(user)
+        if not self.allows(user):
+            raise PermissionDenied(str(self.refusal))
+
+
+ANYONE = Requirement(who="nothing, anyone may call it", allows=lambda user: True, signed_in=False)
+AUTHENTICATED = Requirement(who="a signed-in user", allows=lambda user: True)
+OPERATOR = Requirement(
+    who="an operator",
+    allows=is_operator,
+    refusal=gettext_lazy("Only marketplace operators may do this."),
+)
+AUDITOR_OR_OPERATOR = Requirement(
+    who="an auditor of the agriculture department, or an operator",
+    allows=lambda user: is_auditor(user) or is_operator(user),
+    refusal=gettext_lazy("Only auditors of the agriculture department or operators may do this."),
+)
+# Which seller is an object-level rule, checked by the service (``require_seller_staff``).
+SELLER_STAFF_OR_OPERATOR = Requirement(
+    who="staff of a seller, or an operator",
+    allows=lambda user: is_operator(user) or bool(seller_ids_of(user)),
+    refusal=NOT_SELLER_STAFF,
+)
 
 
 def require_auditor_or_operator(user) -> None:
-    require_authenticated(user)
-    if not (is_auditor(user) or is_operator(user)):
-        raise PermissionDenied(
-            _("Only auditors of the agriculture department or operators may do this.")
-        )
+    AUDITOR_OR_OPERATOR.check(user)
 
 
 def require_seller_staff(user, seller_id: int) -> None:
@@ -55,7 +95,7 @@ def require_seller_staff(user, seller_id: int) -> None:
     require_authenticated(user)
     if is_operator(user) or seller_id in seller_ids_of(user):
         return
-    raise PermissionDenied(_("You are not staff of this seller."))
+    raise PermissionDenied(str(NOT_SELLER_STAFF))
 
 
 def require_seller_owner(user, seller_id: int) -> None:

@@ -30,7 +30,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
-from django.utils.text import slugify
 
 from catalog.models import (
     Category,
@@ -42,8 +41,8 @@ from catalog.models import (
     Stock,
 )
 from market.accounts.models import Address, User
+from market.core.slugs import slugify_name as demo_slug
 from market.sellers.models import Seller, SellerMembership
-from search.analysis import fold
 from search.services import schedule_product_reindex
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -83,11 +82,6 @@ class ListedSeller:
     @property
     def slug(self) -> str:
         return demo_slug(self.name)
-
-
-def demo_slug(text: str) -> str:
-    """A slug for a Vietnamese name: ``fold`` maps đ to d, which ``slugify`` would drop."""
-    return slugify(fold(text))
 
 
 def owner_email(seller_slug: str) -> str:

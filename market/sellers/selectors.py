@@ -2,11 +2,10 @@
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.text import slugify
 
 from market.core.permissions import is_operator, seller_ids_of
+from market.core.slugs import slugify_name
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
-from search.analysis import fold
 
 
 def sellers_visible_to(user) -> QuerySet[Seller]:
@@ -27,7 +26,7 @@ def search_sellers(sellers: QuerySet[Seller], text: str) -> QuerySet[Seller]:
     if not text:
         return sellers
     condition = Q(name__icontains=text) | Q(tax_code__startswith=text)
-    folded = slugify(fold(text))
+    folded = slugify_name(text)
     if folded:
         condition |= Q(slug__contains=folded)
     return sellers.filter(condition)

@@ -9,7 +9,6 @@ an owner removed a moment ago must not remove the last other owner.
 """
 
 import datetime
-import re
 from functools import partial
 
 from django.conf import settings
@@ -17,22 +16,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import is_operator, is_seller_owner
+from market.core.slugs import save_with_free_slug, slug_base
 from market.sellers import selectors
 from market.sellers import tasks as seller_tasks
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from market.sellers.validators import normalize_phone, normalize_tax_code
 from search import services as search_services
-from search.analysis import fold
 
 SLUG_MAX_LENGTH = 240  # leaves room for a "-<n>" suffix within the column's 255
-SLUG_ATTEMPTS = 5
 FALLBACK_SLUG = "nguoi-ban"
 
 ADDRESS_FIELDS = ("street", "ward", "province", "former_district")
@@ -337,25 +334,6 @@ def _locked_membership(membership_id: int, *, by: User) -> SellerMembership:
     return membership
 
 
-def slug_for(name: str, *, taken: set[str]) -> str:
-    """A URL slug from a Vietnamese name ("Hợp tác xã Đông Hải" → "hop-tac-xa-dong-hai").
-
-    ``slugify`` alone would drop "đ" (it has no ASCII decomposition), so the
-    name is folded first; a suffix ``-2``, ``-3``... avoids the ``taken`` ones.
-    """
-    base = _slug_base(name)
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
-
-
-def _slug_base(name: str) -> str:
-    return slugify(fold(name))[:SLUG_MAX_LENGTH].strip("-") or FALLBACK_SLUG
-
-
 def _apply_profile(seller: Seller, *, contact: dict, address: dict | None) -> None:
     """Validate the seller with its new contacts and address; save the address if all is well."""
     errors = _apply_contact_fields(seller, **contact)
@@ -409,17 +387,9 @@ def _raise_if_invalid(seller: Seller, address: Address | None, errors: dict) -> 
 
 
 def _insert_with_free_slug(seller: Seller) -> None:
-    pattern = rf"^{re.escape(_slug_base(seller.name))}(-[0-9]+)?$"
-    for _attempt in range(SLUG_ATTEMPTS):
-        taken = set(Seller.objects.filter(slug__regex=pattern).values_list("slug", flat=True))
-        seller.slug = slug_for(seller.name, taken=taken)
-        try:
-            _save_checking_tax_code(seller)
-            return
-        except IntegrityError:
-            # Another seller of the same name took this slug since we looked: try the next.
-            continue
-    raise DomainError(_("Could not find a free slug for this name; try again."), field="name")
+    base = slug_base(seller.name, max_length=SLUG_MAX_LENGTH, fallback=FALLBACK_SLUG)
+    if not save_with_free_slug(seller, base, save=partial(_save_checking_tax_code, seller)):
+        raise DomainError(_("Could not find a free slug for this name; try again."), field="name")
 
 
 def _save_checking_tax_code(seller: Seller) -> None:

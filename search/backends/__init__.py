@@ -5,19 +5,19 @@ from django.conf import settings
 from search.backends.base import (
     FacetValue,
     SearchBackend,
-    SearchError,
     SearchFilters,
     SearchHit,
     SearchResult,
+    SearchUnavailable,
 )
 
 __all__ = [
     "FacetValue",
     "SearchBackend",
-    "SearchError",
     "SearchFilters",
     "SearchHit",
     "SearchResult",
+    "SearchUnavailable",
     "get_backend",
 ]
 

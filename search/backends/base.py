@@ -2,12 +2,10 @@
 
 ``search`` takes buyer input as is; everything that could make the engine
 fail (length, punctuation, malformed filters, bad cursors) is checked here and
-turned into an empty result or a ``SearchError`` with a code.
+turned into an empty result or an ``InvalidInput`` with a code: INVALID_FILTER,
+INVALID_SORT, INVALID_CURSOR, INVALID_PAGINATION or INVALID_QUERY.
 """
 
-import base64
-import binascii
-import json
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -18,12 +16,12 @@ from html import escape
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA
 
-from market.core.errors import DomainError
-from search.analysis import fold
+from market.core.errors import DomainError, InvalidInput
+from market.core.folding import fold
+from market.core.pagination import MAX_PAGE_SIZE, CursorMismatch, MalformedCursor, decode_cursor
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_TERMS = 12
-MAX_PAGE_SIZE = 100
 MAX_SUGGESTIONS = 20
 MAX_FILTER_VALUES = 100
 
@@ -44,11 +42,10 @@ _WORD = re.compile(r"\w+")
 _TRAILING_WORD = re.compile(r"\w+$")
 
 
-class SearchError(DomainError):
-    """Bad search input; ``code`` is one of INVALID_FILTER, INVALID_SORT,
-    INVALID_CURSOR, INVALID_PAGINATION, UNAVAILABLE."""
+class SearchUnavailable(DomainError):
+    """The search engine did not answer."""
 
-    code = "INVALID_SEARCH"
+    code = "UNAVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -67,19 +64,19 @@ class SearchFilters:
         if isinstance(data, SearchFilters):
             return data
         if not isinstance(data, Mapping):
-            raise SearchError(
+            raise InvalidInput(
                 _("Filters must be an object."), code="INVALID_FILTER", field="filters"
             )
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise SearchError(
+            raise InvalidInput(
                 _("Unknown filter %(name)r.") % {"name": sorted(unknown)[0]},
                 code="INVALID_FILTER",
                 field="filters",
             )
         in_stock = data.get("in_stock")
         if in_stock is not None and not isinstance(in_stock, bool):
-            raise SearchError(
+            raise InvalidInput(
                 _("%(name)s must be true or false.") % {"name": "in_stock"},
                 code="INVALID_FILTER",
                 field="in_stock",
@@ -110,11 +107,11 @@ def _values(raw, name: str) -> list:
     if raw is None:
         return []
     if isinstance(raw, str | bytes) or not isinstance(raw, list | tuple | set | frozenset):
-        raise SearchError(
+        raise InvalidInput(
             _("%(name)s must be a list.") % {"name": name}, code="INVALID_FILTER", field=name
         )
     if len(raw) > MAX_FILTER_VALUES:
-        raise SearchError(
+        raise InvalidInput(
             _("Too many values in %(name)s.") % {"name": name}, code="INVALID_FILTER", field=name
         )
     return list(raw)
@@ -124,7 +121,7 @@ def _ids(raw, name: str) -> tuple[int, ...]:
     values = _values(raw, name)
     # bool is an int in Python; True is not an id.
     if any(not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**63 for v in values):
-        raise SearchError(
+        raise InvalidInput(
             _("%(name)s must hold positive integers.") % {"name": name},
             code="INVALID_FILTER",
             field=name,
@@ -136,7 +133,7 @@ def _choices(raw, name: str, allowed: tuple) -> tuple:
     values = _values(raw, name)
     for value in values:
         if isinstance(value, bool) or value not in allowed:
-            raise SearchError(
+            raise InvalidInput(
                 _("Unknown value %(value)r in %(name)s.") % {"value": value, "name": name},
                 code="INVALID_FILTER",
                 field=name,
@@ -164,7 +161,7 @@ def parse_query(query: str | None) -> ParsedQuery:
     if query is None:
         query = ""
     if not isinstance(query, str):
-        raise SearchError(_("The query must be text."), code="INVALID_QUERY", field="query")
+        raise InvalidInput(_("The query must be text."), code="INVALID_QUERY", field="query")
     text = unicodedata.normalize("NFC", query[: MAX_QUERY_LENGTH * 4])
     if len(text) > MAX_QUERY_LENGTH:
         # A word cut in half by the limit would have to match too: drop it.
@@ -182,7 +179,7 @@ def check_page(first: int | None) -> int:
     if first is None:
         return 20
     if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE_SIZE:
-        raise SearchError(
+        raise InvalidInput(
             _("%(name)s must be between 1 and %(maximum)d.")
             % {"name": "first", "maximum": MAX_PAGE_SIZE},
             code="INVALID_PAGINATION",
@@ -194,31 +191,26 @@ def check_page(first: int | None) -> int:
 def check_sort(sort: str | None) -> str:
     sort = sort or "relevance"
     if sort not in SORTS:
-        raise SearchError(
+        raise InvalidInput(
             _("Unknown sort %(sort)r.") % {"sort": sort}, code="INVALID_SORT", field="sort"
         )
     return sort
 
 
-def encode_cursor(values: list) -> str:
-    raw = json.dumps(values, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, length: int) -> list | None:
+def check_after(cursor: str | None, length: int) -> list | None:
+    """The sort values of the ``after`` cursor of a search page: ``length`` numbers."""
     if cursor is None or cursor == "":
         return None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise SearchError(_("Invalid cursor."), code="INVALID_CURSOR", field="after") from None
-    if (
-        not isinstance(values, list)
-        or len(values) != length
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        values = decode_cursor(cursor, length)
+    except MalformedCursor:
+        raise InvalidInput(_("Invalid cursor."), code="INVALID_CURSOR", field="after") from None
+    except CursorMismatch:
+        values = None
+    if values is None or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
     ):
-        raise SearchError(_("Invalid cursor for this sort."), code="INVALID_CURSOR", field="after")
+        raise InvalidInput(_("Invalid cursor for this sort."), code="INVALID_CURSOR", field="after")
     return values
 
 
@@ -332,7 +324,7 @@ class SearchBackend(ABC):
         filters = SearchFilters.parse(filters)
         sort = check_sort(sort)
         first = check_page(first)
-        after_values = decode_cursor(after, 2)
+        after_values = check_after(after, 2)
         if parsed.is_empty:
             return SearchResult(facets=empty_facets())
         return self.run_search(parsed, filters, sort, first, after_values)
@@ -355,7 +347,7 @@ class SearchBackend(ABC):
 
 def check_suggest(prefix: str | None, first: int) -> tuple[str, int]:
     if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_SUGGESTIONS:
-        raise SearchError(
+        raise InvalidInput(
             _("%(name)s must be between 1 and %(maximum)d.")
             % {"name": "first", "maximum": MAX_SUGGESTIONS},
             code="INVALID_PAGINATION",
@@ -364,6 +356,6 @@ def check_suggest(prefix: str | None, first: int) -> tuple[str, int]:
     if prefix is None:
         return "", first
     if not isinstance(prefix, str):
-        raise SearchError(_("The prefix must be text."), code="INVALID_QUERY", field="prefix")
+        raise InvalidInput(_("The prefix must be text."), code="INVALID_QUERY", field="prefix")
     text = unicodedata.normalize("NFC", prefix[:400])[:100]
     return " ".join(_WORD.findall(text)).lower(), first

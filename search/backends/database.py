@@ -23,6 +23,7 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value,
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product
+from market.core.pagination import encode_cursor
 from search.backends.base import (
     FACETS,
     PRICE_RANGES,
@@ -35,11 +36,9 @@ from search.backends.base import (
     check_suggest,
     correction_passes,
     edit_distance,
-    encode_cursor,
     fuzzy_distance,
     highlight,
 )
-from search.indexing import folded_words
 from search.models import ProductSearchText
 from search.selectors import (
     category_with_descendants,
@@ -48,6 +47,7 @@ from search.selectors import (
     lowest_price_subquery,
     ocop_stars_subquery,
 )
+from search.text_table import folded_words
 
 # Integer weights so that relevance is exact in SQL and usable in a cursor.
 NAME_EXACT_WEIGHT = 16

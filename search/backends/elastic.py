@@ -33,28 +33,30 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from elasticsearch import ApiError, NotFoundError, TransportError
-from elasticsearch_dsl import Q
+from elasticsearch.dsl import Q
 
-from search.analysis import fold, folded_match
+from market.core.errors import InvalidInput
+from market.core.folding import fold
+from market.core.pagination import encode_cursor
+from search.analysis import folded_match
 from search.backends.base import (
     FACETS,
     PRICE_RANGES,
     FacetValue,
     ParsedQuery,
     SearchBackend,
-    SearchError,
     SearchFilters,
     SearchHit,
     SearchResult,
+    SearchUnavailable,
     check_suggest,
     correction_passes,
     empty_facets,
-    encode_cursor,
     fuzzy_distance,
     highlight,
 )
 from search.client import get_client
-from search.indexing import alias_name
+from search.indices import alias_name
 
 logger = logging.getLogger(__name__)
 
@@ -358,16 +360,12 @@ class ElasticsearchBackend(SearchBackend):
             except ApiError as error:
                 if error.status_code == 400:
                     logger.warning("search request refused by Elasticsearch: %s", error)
-                    raise SearchError(
+                    raise InvalidInput(
                         _("The search could not be run."), code="INVALID_QUERY", field="query"
                     ) from error
-                raise SearchError(
-                    _("Search is unavailable."), code="UNAVAILABLE", field=None
-                ) from error
+                raise SearchUnavailable(_("Search is unavailable.")) from error
             except TransportError as error:
-                raise SearchError(
-                    _("Search is unavailable."), code="UNAVAILABLE", field=None
-                ) from error
+                raise SearchUnavailable(_("Search is unavailable.")) from error
         return None
 
     def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:

@@ -1,14 +1,13 @@
 """``search`` and ``searchSuggest``: the same API whichever backend answers."""
 
 import graphene
-from graphql import GraphQLError
 
 from catalog.graphql.dataloaders import CategoryByIdLoader, load_now
 from catalog.selectors import visible_products
-from market.core.errors import NotFound
+from market.core.errors import InvalidInput, NotFound
 from market.core.graphql.mutations import decode_id
 from market.sellers.graphql.dataloaders import SellerByIdLoader
-from search.backends import SearchError, get_backend
+from search.backends import get_backend
 from search.graphql.types import (
     CategoryFacet,
     InStockFacet,
@@ -22,11 +21,6 @@ from search.graphql.types import (
     SellerFacet,
     SellerKindFacet,
 )
-
-
-class SearchInputError(GraphQLError):
-    def __init__(self, message: str, code: str, field: str | None = None):
-        super().__init__(message, extensions={"code": code, "field": field})
 
 
 def _filters_from_input(data) -> dict:
@@ -43,7 +37,7 @@ def _filters_from_input(data) -> dict:
                 decode_id(value, "Seller", field="sellers") for value in data["sellers"]
             ]
     except NotFound as exc:
-        raise SearchInputError(exc.message, "INVALID_FILTER", exc.field) from None
+        raise InvalidInput(exc.message, code="INVALID_FILTER", field=exc.field) from None
     if data.get("seller_kinds") is not None:
         filters["seller_kinds"] = [getattr(kind, "value", kind) for kind in data["seller_kinds"]]
     if data.get("ocop_stars") is not None:
@@ -111,16 +105,13 @@ class SearchQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_search(_root, info, query, filter=None, sort_by=None, first=20, after=None):
-        try:
-            result = get_backend().search(
-                query=query,
-                filters=_filters_from_input(filter),
-                sort=getattr(sort_by, "value", sort_by),
-                first=first,
-                after=after,
-            )
-        except SearchError as exc:
-            raise SearchInputError(exc.message, exc.code, exc.field) from None
+        result = get_backend().search(
+            query=query,
+            filters=_filters_from_input(filter),
+            sort=getattr(sort_by, "value", sort_by),
+            first=first,
+            after=after,
+        )
         # The index may lag a moment behind an unpublish: the database has the last word.
         products = visible_products(info.context.user).in_bulk(result.ids)
         edges = [
@@ -146,7 +137,4 @@ class SearchQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_search_suggest(_root, _info, prefix, first=8):
-        try:
-            return get_backend().suggest(prefix=prefix, first=first)
-        except SearchError as exc:
-            raise SearchInputError(exc.message, exc.code, exc.field) from None
+        return get_backend().suggest(prefix=prefix, first=first)

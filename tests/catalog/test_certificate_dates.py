@@ -32,12 +32,6 @@ mutation Submit($input: OcopCertificateSubmitInput!) {
 PROGRAMME_START = datetime.date(2018, 5, 7)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The roles fixture makes seven users; the production hasher costs ~0.2 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def product(roles):
     return ProductFactory(seller=roles["seller"])

@@ -22,12 +22,6 @@ SIZES = (64, 128, 256, 512, 1024)
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The roles fixture makes six users; the production hasher costs most of a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     # Each test stores its pictures in its own folder, removed afterwards.
     settings.MEDIA_ROOT = tmp_path

@@ -13,12 +13,6 @@ from tests.factories import OcopCertificateFactory, ProductFactory, StockFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The role fixture makes six users; the production hasher costs ~0.2 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PAGE = """
 query ($first: Int, $after: String, $last: Int, $before: String, $sortBy: ProductSortingInput) {
   products(first: $first, after: $after, last: $last, before: $before, sortBy: $sortBy) {

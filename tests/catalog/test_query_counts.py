@@ -17,12 +17,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The role fixture makes six users; the production hasher costs ~0.2 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # A storefront's product grid, with the stock a seller's staff manage from it.
 PRODUCT_PAGE = """
 query ($first: Int!) {

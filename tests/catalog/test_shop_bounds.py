@@ -35,11 +35,6 @@ mutation ($variant: ID!, $quantity: Int!) {
 """
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff_call(graphql, auth_headers, roles):
     def call(query, variables):

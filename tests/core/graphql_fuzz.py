@@ -1,4 +1,4 @@
-"""GraphQL requests generated from the schema itself, for the fuzz test and bench/fuzz.py.
+"""GraphQL requests generated from the schema itself, for the fuzz test and bench/fuzz_bench.py.
 
 hypothesis-graphql writes the documents: queries and mutations of every root
 field, valid ones and ones with one violation of the schema (a wrong argument

@@ -2,7 +2,7 @@
 
 As anonymous, a buyer and a seller's staff, against a small catalogue they
 can find by ID: no answer is a 500 or an error without a code (nor one whose
-code says the server failed), and none takes long. bench/fuzz.py sends many
+code says the server failed), and none takes long. bench/fuzz_bench.py sends many
 more of the same against a served app.
 """
 
@@ -15,7 +15,7 @@ import uuid
 import pytest
 from django.test import Client
 from elasticsearch import Elasticsearch
-from elasticsearch_dsl import connections
+from elasticsearch.dsl import connections
 from graphql_relay import to_global_id
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings

@@ -26,11 +26,6 @@ mutation ($input: SellerCreateInput!) {
 """
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def create_product(graphql, auth_headers, roles):
     category = CategoryFactory()

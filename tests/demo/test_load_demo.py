@@ -46,12 +46,6 @@ def csv_rows() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The loader hashes the demo password on every load; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def loaded(db):
     return loader.load_demo()

@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 from elasticsearch import Elasticsearch
-from elasticsearch_dsl import connections
+from elasticsearch.dsl import connections
 
 from catalog.models import OcopCertificate
 from market.accounts.models import Address
 from market.sellers.models import Seller
 from search import services
 from search.client import ALIAS, get_client
-from search.indexing import alias_name
+from search.indices import alias_name
 from tests.factories import (
     CategoryFactory,
     OcopCertificateFactory,

@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import OcopCertificate, Product
-from search.backends import SearchError, get_backend
+from market.core.errors import InvalidInput
+from search.backends import get_backend
 from search.backends.base import PRICE_RANGES, correction_passes
 from search.backends.database import DatabaseBackend
 from search.backends.elastic import ElasticsearchBackend
@@ -234,7 +235,7 @@ def test_a_ten_thousand_character_query_is_truncated_not_refused(backend, catalo
     ],
 )
 def test_malformed_input_raises_a_typed_error(backend, catalogue, arguments, code):
-    with pytest.raises(SearchError) as error:
+    with pytest.raises(InvalidInput) as error:
         backend.search(**{"query": "nuoc mam", **arguments})
 
     assert error.value.code == code

@@ -9,14 +9,15 @@ from django.core.management import call_command
 from django.db import transaction
 
 from catalog.models import Product
+from market.core.folding import fold, fold_slowly
 from market.sellers.models import Seller
-from search import indexing, services
-from search.analysis import fold, fold_slowly
+from search import indices, services
 from search.backends.elastic import ElasticsearchBackend
 from search.client import get_client
-from search.documents import build_document, document_source
+from search.documents import ProductDocument, document_source
 from search.models import ProductSearchText, SearchOutbox
-from search.selectors import category_paths, live_products, with_search_facts
+from search.rows import CatalogLookups, product_rows
+from search.selectors import live_products
 from tests.factories import ProductFactory, StockFactory, VariantFactory
 from tests.search.conftest import deliver_and_refresh, reset_connection
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _document(product_id: int) -> dict:
-    return get_client().get(index=indexing.alias_name(), id=product_id)["_source"]
+    return get_client().get(index=indices.alias_name(), id=product_id)["_source"]
 
 
 def test_document_holds_the_product_facts(catalogue):
@@ -63,30 +64,32 @@ def test_building_documents_costs_the_same_queries_for_more_products(
     catalogue, django_assert_num_queries
 ):
     def build_all():
-        paths = category_paths()
-        return [build_document(p, paths) for p in with_search_facts(live_products())]
+        lookups = CatalogLookups()
+        rows = product_rows(live_products())
+        return [document_source(row, *lookups.for_row(row)) for row in rows]
 
-    with django_assert_num_queries(2):
+    # Sellers, category paths, product rows.
+    with django_assert_num_queries(3):
         few = build_all()
     for index in range(10):
         product = ProductFactory(name=f"Gạo Phước Dân {index}")
         StockFactory(variant=VariantFactory(product=product))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         many = build_all()
     assert len(many) == len(few) + 10
 
 
 def test_rebuild_swaps_the_alias_and_drops_the_old_index(catalogue):
-    before = indexing.aliased_indices()
+    before = indices.aliased_indices()
 
     out = io.StringIO()
     call_command("search_index", "--rebuild", stdout=out)
 
-    after = indexing.aliased_indices()
+    after = indices.aliased_indices()
     assert len(after) == 1
     assert after != before
     assert not get_client().indices.exists(index=before[0])
-    assert get_client().count(index=indexing.alias_name())["count"] == len(catalogue.live)
+    assert get_client().count(index=indices.alias_name())["count"] == len(catalogue.live)
     assert "Indexed 8 products" in out.getvalue()
 
     status = io.StringIO()
@@ -117,7 +120,7 @@ def test_searches_keep_working_during_rebuilds(catalogue):
     searcher.start()
     try:
         for _ in range(3):
-            indexing.rebuild()
+            indices.rebuild()
     finally:
         stop.set()
         searcher.join(timeout=30)
@@ -130,10 +133,10 @@ def test_rebuild_creates_the_alias_on_a_fresh_cluster(db):
     product = ProductFactory(name="Rượu nho Ninh Thuận")
     StockFactory(variant=VariantFactory(product=product))
 
-    report = indexing.rebuild()
+    report = indices.rebuild()
 
     assert report.indexed == 1
-    assert indexing.aliased_indices() == [report.index]
+    assert indices.aliased_indices() == [report.index]
 
 
 def test_reindex_request_commits_while_elasticsearch_is_down_and_is_delivered_later(
@@ -158,7 +161,7 @@ def test_reindex_request_commits_while_elasticsearch_is_down_and_is_delivered_la
     from search.tasks import deliver_outbox
 
     deliver_outbox.delay()
-    get_client().indices.refresh(index=indexing.alias_name())
+    get_client().indices.refresh(index=indices.alias_name())
 
     assert not SearchOutbox.objects.exists()
     assert _document(product.pk)["name"] == "Hành tím Vĩnh Hải loại một"
@@ -189,19 +192,17 @@ def test_unpublished_deleted_and_suspended_products_leave_the_index(catalogue):
 
     client = get_client()
     for product_id in [catalogue.grapes.pk, deleted_id, *phan_rang_products]:
-        assert not client.exists(index=indexing.alias_name(), id=product_id)
+        assert not client.exists(index=indices.alias_name(), id=product_id)
         assert not ProductSearchText.objects.filter(product_id=product_id).exists()
     assert not SearchOutbox.objects.exists()
 
 
 def test_helpers_list_the_products_a_change_touches(catalogue):
     category_ids = services.product_ids_for_category(catalogue.categories.specialties.pk)
-    variant = catalogue.garlic.variants.get()
 
     # The parent category's products and its child "Nước chấm"'s.
     assert {catalogue.fish_sauce_ca_na.pk, catalogue.rice_paper.pk} <= set(category_ids)
     assert catalogue.unpublished.pk in category_ids
-    assert services.product_ids_for_variant(variant.pk) == [catalogue.garlic.pk]
     assert catalogue.grapes.pk in services.product_ids_for_seller(catalogue.sellers.ca_na.pk)
 
 
@@ -229,15 +230,16 @@ def test_the_outbox_is_written_in_the_callers_transaction(catalogue):
 
 
 def test_plain_sources_are_what_the_document_class_would_send(catalogue):
-    lookups = indexing._Lookups()
-    products = {p.pk: p for p in with_search_facts(live_products())}
-    paths = category_paths()
-    rows = list(indexing.product_rows(live_products()))
+    lookups = CatalogLookups()
+    rows = list(product_rows(live_products()))
+    mapped = set(ProductDocument._doc_type.mapping)
 
-    assert [row["pk"] for row in rows] == sorted(products)
+    assert [row["pk"] for row in rows] == sorted(live_products().values_list("pk", flat=True))
     for row in rows:
         source = document_source(row, *lookups.for_row(row))
-        assert source == build_document(products[row["pk"]], paths).to_dict()
+        # Every field the source sends is in the mapping, with a value the class keeps as is.
+        assert set(source) <= mapped
+        assert ProductDocument(**source).to_dict() == source
 
 
 def test_suggest_inputs_are_folded_suffixes(catalogue):
@@ -284,7 +286,7 @@ def test_a_two_shard_index_ranks_and_counts_like_a_one_shard_index(catalogue, se
 
     one_shard = answers()
     settings.SEARCH_INDEX_SHARDS = 2
-    report = indexing.rebuild()
+    report = indices.rebuild()
 
     shards = get_client().indices.get_settings(index=report.index)[report.index]["settings"]
     assert shards["index"]["number_of_shards"] == "2"
@@ -319,8 +321,8 @@ def test_a_full_rebuild_brings_the_text_table_in_step(catalogue, settings, engin
 
 def test_a_rebuild_that_fails_leaves_the_alias_and_the_text_table_alone(catalogue, monkeypatch):
     _text_table_out_of_step(catalogue)
-    before = indexing.aliased_indices()
-    real_source = indexing.document_source
+    before = indices.aliased_indices()
+    real_source = indices.document_source
 
     def one_bad_document(row, seller, path):
         source = real_source(row, seller, path)
@@ -328,13 +330,13 @@ def test_a_rebuild_that_fails_leaves_the_alias_and_the_text_table_alone(catalogu
             source["price_min"] = "bốn mươi lăm nghìn"  # refused by the long field
         return source
 
-    monkeypatch.setattr(indexing, "document_source", one_bad_document)
+    monkeypatch.setattr(indices, "document_source", one_bad_document)
 
-    with pytest.raises(indexing.IndexingError, match="1 products failed"):
+    with pytest.raises(indices.IndexingError, match="1 products failed"):
         services.rebuild_index()
 
-    assert indexing.aliased_indices() == before
-    assert indexing.status()["indices"] == [
+    assert indices.aliased_indices() == before
+    assert indices.status()["indices"] == [
         {"index": before[0], "documents": len(catalogue.live), "aliased": True}
     ]
     assert _name_folded(catalogue.garlic) == " toi co don dac san phan rang "

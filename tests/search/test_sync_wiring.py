@@ -4,7 +4,7 @@ import pytest
 from graphql_relay import to_global_id
 
 from catalog import services as catalog_services
-from search import indexing
+from search import indices
 from search.client import get_client
 from search.services import deliver_outbox
 
@@ -19,8 +19,8 @@ mutation Update($id: ID!, $input: SellerUpdateInput!) {
 
 def indexed(product_id: int) -> dict | None:
     client = get_client()
-    client.indices.refresh(index=indexing.alias_name())
-    found = client.options(ignore_status=404).get(index=indexing.alias_name(), id=product_id)
+    client.indices.refresh(index=indices.alias_name())
+    found = client.options(ignore_status=404).get(index=indices.alias_name(), id=product_id)
     return found["_source"] if found.get("found") else None
 
 

@@ -1,13 +1,12 @@
 import graphene
 from graphene.types.generic import GenericScalar
-from graphene.utils.str_converters import to_camel_case
 
 from market.accounts import jwt, selectors, services
 from market.accounts.graphql.types import User
 from market.core import throttle
 from market.core.errors import DomainError
 from market.core.graphql.mutations import BaseMutation, error_codes, error_type_for
-from market.core.permissions import require_authenticated
+from market.core.permissions import ANYONE, AUTHENTICATED
 
 AccountErrorCode = error_codes(
     "AccountErrorCode",
@@ -30,34 +29,6 @@ class AccountError(error_type_for("AccountErrorFields", AccountErrorCode)):
     )
 
 
-class InputFieldMutation(BaseMutation):
-    """Names the field at fault as the client wrote it (``firstName``, not ``first_name``).
-
-    Services speak Python and key their errors by argument name; the API's
-    input fields are camelCase.
-    """
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def mutate(cls, root, info, **data):
-        try:
-            payload = super().mutate(root, info, **data)
-        except throttle.Throttled as exc:
-            # Raised before the service did anything, so there is nothing to undo.
-            error = AccountError(
-                code=AccountErrorCode.TOO_MANY_ATTEMPTS,
-                message=exc.message,
-                retry_after=exc.retry_after,
-            )
-            return cls(errors=[error])
-        for error in payload.errors:
-            if error.field:
-                error.field = to_camel_case(error.field)
-        return payload
-
-
 def _signed_in(issued: services.IssuedTokens) -> dict:
     """The payload of a mutation that signs the user in."""
     return {
@@ -74,7 +45,7 @@ class AccountRegisterInput(graphene.InputObjectType):
     last_name = graphene.String()
 
 
-class AccountRegister(InputFieldMutation):
+class AccountRegister(BaseMutation):
     user = graphene.Field(User)
 
     class Arguments:
@@ -84,6 +55,7 @@ class AccountRegister(InputFieldMutation):
         description = "Open a buyer account. Sign in afterwards with `tokenCreate`."
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, _info, input):
@@ -96,7 +68,7 @@ class AccountRegister(InputFieldMutation):
         return {"user": user}
 
 
-class TokenCreate(InputFieldMutation):
+class TokenCreate(BaseMutation):
     token = graphene.String(description="Access token (JWT), valid for a few minutes.")
     refresh_token = graphene.String(description="Trade it for new tokens with `tokenRefresh`.")
     user = graphene.Field(User)
@@ -112,6 +84,7 @@ class TokenCreate(InputFieldMutation):
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, info, email, password):
@@ -122,7 +95,7 @@ class TokenCreate(InputFieldMutation):
         )
 
 
-class TokenRefresh(InputFieldMutation):
+class TokenRefresh(BaseMutation):
     token = graphene.String(description="A new access token.")
     refresh_token = graphene.String(
         description="A new refresh token: the one sent is now revoked and must not be reused."
@@ -139,6 +112,7 @@ class TokenRefresh(InputFieldMutation):
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, _info, refresh_token):
@@ -154,7 +128,7 @@ class TokenRefresh(InputFieldMutation):
         return payload
 
 
-class TokenVerify(InputFieldMutation):
+class TokenVerify(BaseMutation):
     is_valid = graphene.Boolean(required=True)
     user = graphene.Field(User)
     payload = GenericScalar(description="The token's claims, when it is valid.")
@@ -166,6 +140,7 @@ class TokenVerify(InputFieldMutation):
         description = "Check an access token, as the API would when it is sent as a Bearer."
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, _info, token):
@@ -180,7 +155,7 @@ class TokenVerify(InputFieldMutation):
         return root.is_valid is True
 
 
-class TokensRevokeAll(InputFieldMutation):
+class TokensRevokeAll(BaseMutation):
     revoked_count = graphene.Int(description="Refresh tokens revoked by this call.")
 
     class Meta:
@@ -190,14 +165,14 @@ class TokensRevokeAll(InputFieldMutation):
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info):
-        require_authenticated(info.context.user)
         return {"revoked_count": services.revoke_all_refresh_tokens(user=info.context.user)}
 
 
-class RequestPasswordReset(InputFieldMutation):
+class RequestPasswordReset(BaseMutation):
     class Arguments:
         email = graphene.String(required=True)
 
@@ -211,6 +186,7 @@ class RequestPasswordReset(InputFieldMutation):
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, info, email):
@@ -220,7 +196,7 @@ class RequestPasswordReset(InputFieldMutation):
         return {}
 
 
-class SetPassword(InputFieldMutation):
+class SetPassword(BaseMutation):
     token = graphene.String(description="Access token (JWT): the user is signed in.")
     refresh_token = graphene.String()
     user = graphene.Field(User)
@@ -238,6 +214,7 @@ class SetPassword(InputFieldMutation):
         )
         error_type = AccountError
         error_code_enum = AccountErrorCode
+        permissions = (ANYONE,)
 
     @classmethod
     def perform(cls, _root, info, email, token, password):

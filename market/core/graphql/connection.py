@@ -7,20 +7,24 @@ rows added meanwhile do not shift a page. Sort keys must be non-null: annotate
 with Coalesce where a column may be empty.
 """
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import reduce
 
 import graphene
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from graphql import FieldNode, GraphQLError, GraphQLObjectType, get_named_type
+from graphql import FieldNode, GraphQLObjectType, get_named_type
 from graphql.execution.collect_fields import collect_sub_fields
 
-MAX_PAGE_SIZE = 100
+from market.core.errors import InvalidPagination
+from market.core.pagination import (
+    MAX_PAGE_SIZE,
+    CursorMismatch,
+    MalformedCursor,
+    decode_cursor,
+    encode_cursor,
+)
 
 
 class CountableConnection(graphene.relay.Connection):
@@ -30,41 +34,25 @@ class CountableConnection(graphene.relay.Connection):
         abstract = True
 
 
-class ConnectionArgumentError(GraphQLError):
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "INVALID_PAGINATION"})
-
-
 @dataclass(frozen=True)
 class SortKey:
     field: str
     descending: bool = False
 
 
-def _json_default(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+def _invalid_cursor_for_sort(cursor: str) -> InvalidPagination:
+    return InvalidPagination(
+        _("Invalid cursor %(cursor)r for this sort order.") % {"cursor": cursor}
+    )
 
 
-def encode_cursor(values: list) -> str:
-    raw = json.dumps(values, default=_json_default, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, expected_length: int) -> list:
+def _cursor_values(cursor: str, length: int) -> list:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ConnectionArgumentError(
-            _("Invalid cursor %(cursor)r.") % {"cursor": cursor}
-        ) from None
-    if not isinstance(values, list) or len(values) != expected_length:
-        raise ConnectionArgumentError(
-            _("Invalid cursor %(cursor)r for this sort order.") % {"cursor": cursor}
-        )
-    return values
+        return decode_cursor(cursor, length)
+    except MalformedCursor:
+        raise InvalidPagination(_("Invalid cursor %(cursor)r.") % {"cursor": cursor}) from None
+    except CursorMismatch:
+        raise _invalid_cursor_for_sort(cursor) from None
 
 
 def _beyond(keys: list[SortKey], values: list, *, forward: bool, bound_first: bool) -> Q:
@@ -90,19 +78,19 @@ def _beyond(keys: list[SortKey], values: list, *, forward: bool, bound_first: bo
 
 def _validate_arguments(first, last, after, before) -> None:
     if first is None and last is None:
-        raise ConnectionArgumentError(_("You must provide a `first` or `last` value."))
+        raise InvalidPagination(_("You must provide a `first` or `last` value."))
     if first is not None and last is not None:
-        raise ConnectionArgumentError(_("Provide either `first` or `last`, not both."))
+        raise InvalidPagination(_("Provide either `first` or `last`, not both."))
     size = first if first is not None else last
     if size < 0:
-        raise ConnectionArgumentError(_("`first` and `last` cannot be negative."))
+        raise InvalidPagination(_("`first` and `last` cannot be negative."))
     if size > MAX_PAGE_SIZE:
-        raise ConnectionArgumentError(
+        raise InvalidPagination(
             _("Requesting %(size)d records exceeds the limit of %(limit)d.")
             % {"size": size, "limit": MAX_PAGE_SIZE}
         )
     if after is not None and before is not None:
-        raise ConnectionArgumentError(_("Provide either `after` or `before`, not both."))
+        raise InvalidPagination(_("Provide either `after` or `before`, not both."))
 
 
 def paginate(
@@ -124,17 +112,24 @@ def paginate(
     size = first if forward else last
     cursor = after if after is not None else before
     page = queryset
-    if cursor is not None:
-        values = decode_cursor(cursor, len(keys))
+    # Paging backwards walks the reversed order, then restores it.
+    ordering = [f"-{k.field}" if k.descending == forward else k.field for k in keys]
+    if cursor is None:
+        rows = list(page.order_by(*ordering)[: size + 1])
+    else:
+        values = _cursor_values(cursor, len(keys))
         # A computed key (a correlated subquery) cannot use an index, and the
         # extra condition would only evaluate it once more per row.
         bound_first = keys[0].field not in queryset.query.annotations
-        page = page.filter(
-            _beyond(keys, values, forward=after is not None, bound_first=bound_first)
-        )
-    # Paging backwards walks the reversed order, then restores it.
-    ordering = [f"-{k.field}" if k.descending == forward else k.field for k in keys]
-    rows = list(page.order_by(*ordering)[: size + 1])
+        try:
+            page = page.filter(
+                _beyond(keys, values, forward=after is not None, bound_first=bound_first)
+            )
+            rows = list(page.order_by(*ordering)[: size + 1])
+        except (TypeError, ValueError, ValidationError) as error:
+            # A well-formed cursor whose values do not fit the sort keys' columns
+            # (forged, or from another sort order) fails when the query is prepared.
+            raise _invalid_cursor_for_sort(cursor) from error
     has_more = len(rows) > size
     rows = rows[:size]
     if not forward:

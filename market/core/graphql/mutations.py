@@ -1,22 +1,36 @@
-"""Base for every mutation: permission check, typed errors, nothing half-done.
+"""Base for every mutation: declared permissions, typed errors, nothing half-done.
 
-A mutation declares ``error_type`` (built with ``error_type_for``) and
-implements ``perform(root, info, **data)`` which returns a dict of payload
-fields. Every string argument is cleaned first (``market.core.text``): text in
-NFC and trimmed, with control and bidi-override characters refused as field
-errors before ``perform`` runs. Domain errors and ``ValidationError`` become
-``errors`` entries with ``field``, ``code`` and ``message``; the transaction
-around the request (``ATOMIC_MUTATIONS``) is rolled back so nothing changes.
+A mutation declares who may call it (``Meta.permissions``, requirements from
+``market.core.permissions``; ``ANYONE`` when public), ``error_type`` (built
+with ``error_type_for``) and implements ``perform(root, info, **data)`` which
+returns a dict of payload fields. The base class, in order:
+
+1. checks the declared requirements (``AUTHENTICATION_REQUIRED`` signed out,
+   ``PERMISSION_DENIED`` otherwise) before looking at the arguments;
+2. cleans every argument (``market.core.text``): text in NFC and trimmed, with
+   control and bidi-override characters refused as field errors; enum members
+   become their plain values, so ``perform`` and services never unwrap them;
+3. runs ``perform`` in a transaction: domain errors and ``ValidationError``
+   become ``errors`` entries with ``field``, ``code`` and ``message``, and the
+   transaction is rolled back so nothing changes;
+4. names the field at fault as the client wrote it: services key errors by
+   Python names (``variants.0.compare_at_price``), the API answers camelCase
+   (``variants.0.compareAtPrice``).
 """
+
+import enum
 
 import graphene
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from graphene.utils.str_converters import to_camel_case
 
 from market.core.errors import DomainError, NotFound
 from market.core.graphql.node import parse_global_id
+from market.core.permissions import Requirement
 from market.core.text import check_secret, clean_text
+from market.core.throttle import Throttled
 
 # Arguments compared byte for byte and never displayed: checked, never changed.
 SECRET_ARGUMENTS = frozenset({"password", "token", "refresh_token"})
@@ -68,26 +82,61 @@ def _code(code_enum, code: str | None):
     return members[name].value if name in members else members["INVALID"].value
 
 
+def api_field_name(field: str | None) -> str | None:
+    """``variants.0.compare_at_price`` → ``variants.0.compareAtPrice``, segment by segment."""
+    if not field:
+        return field
+    return ".".join(to_camel_case(segment) for segment in field.split("."))
+
+
+def requirements_sentence(permissions: tuple[Requirement, ...]) -> str:
+    """The rule as the schema's description says it: ``Requires: an operator.``"""
+    return "Requires: " + " and ".join(requirement.who for requirement in permissions) + "."
+
+
 class BaseMutation(graphene.Mutation):
     class Meta:
         abstract = True
 
     error_type: type[graphene.ObjectType]
     error_code_enum: type[graphene.Enum]
+    permissions: tuple[Requirement, ...]
 
     @classmethod
-    def __init_subclass_with_meta__(cls, error_type=None, error_code_enum=None, **options):
-        # Fail at import, not at the first request, when a mutation has no body.
+    def __init_subclass_with_meta__(
+        cls, error_type=None, error_code_enum=None, permissions=None, description=None, **options
+    ):
+        # Fail at import, not at the first request, when a mutation has no body or no rule.
         if not callable(getattr(cls, "perform", None)):
             raise TypeError(f"{cls.__name__} must define perform(cls, root, info, **data)")
+        if not permissions or not all(isinstance(item, Requirement) for item in permissions):
+            raise TypeError(
+                f"{cls.__name__} must declare Meta.permissions: a tuple of requirements from "
+                "market.core.permissions (ANYONE when anybody may call it)"
+            )
+        cls.permissions = tuple(permissions)
+        rule = requirements_sentence(cls.permissions)
+        description = f"{description} {rule}" if description else rule
         if error_type is not None:
             cls.error_type = error_type
             cls.error_code_enum = error_code_enum
             cls.errors = graphene.List(graphene.NonNull(error_type), required=True)
-        super().__init_subclass_with_meta__(**options)
+        super().__init_subclass_with_meta__(description=description, **options)
 
     @classmethod
     def mutate(cls, root, info, **data):
+        payload = cls._run(root, info, data)
+        for error in payload.errors:
+            error.field = api_field_name(error.field)
+        return payload
+
+    @classmethod
+    def _run(cls, root, info, data: dict):
+        try:
+            for requirement in cls.permissions:
+                requirement.check(info.context.user)
+        except DomainError as exc:
+            return cls(errors=[cls._domain_error(exc)])
         text_errors: dict[str, list[ValidationError]] = {}
         data = {
             name: _cleaned(value, _error_key(name, value), name in SECRET_ARGUMENTS, text_errors)
@@ -105,11 +154,26 @@ class BaseMutation(graphene.Mutation):
         except ValidationError as exc:
             return cls(errors=_errors_from_validation(exc, cls.error_type, cls.error_code_enum))
         except DomainError as exc:
-            error = cls.error_type(
-                field=exc.field, code=_code(cls.error_code_enum, exc.code), message=exc.message
-            )
-            return cls(errors=[error])
+            return cls(errors=[cls._domain_error(exc)])
+        except Throttled as exc:
+            return cls(errors=[cls._throttled_error(exc)])
         return cls(errors=[], **payload)
+
+    @classmethod
+    def _domain_error(cls, exc: DomainError):
+        return cls.error_type(
+            field=exc.field, code=_code(cls.error_code_enum, exc.code), message=exc.message
+        )
+
+    @classmethod
+    def _throttled_error(cls, exc: Throttled):
+        # The wait is in the message for people; an error type with ``retry_after``
+        # also carries it as a number, for a storefront counting down.
+        carries_wait = "retry_after" in cls.error_type._meta.fields
+        extra = {"retry_after": exc.retry_after} if carries_wait else {}
+        return cls.error_type(
+            code=_code(cls.error_code_enum, "TOO_MANY_ATTEMPTS"), message=exc.message, **extra
+        )
 
 
 def _error_key(argument: str, value) -> str:
@@ -119,7 +183,10 @@ def _error_key(argument: str, value) -> str:
 
 
 def _cleaned(value, key: str, secret: bool, errors: dict):
-    """``value`` with every string in it cleaned; problems recorded in ``errors`` by path."""
+    """``value`` with every string in it cleaned and every enum member as its plain value;
+    problems recorded in ``errors`` by path."""
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, str):
         try:
             return check_secret(value) if secret else clean_text(value)

@@ -13,7 +13,6 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
 from graphene_django.utils.utils import set_rollback
 from graphene_django.views import GraphQLView, HttpError
@@ -32,11 +31,10 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 from graphql.language import Node, StringValueNode
 from graphql.language.location import get_location
-from graphql.pyutils import Path
-from graphql_sync_dataloaders import DeferredExecutionContext
 
 from market.core.errors import DomainError
 from market.core.graphql import http
+from market.core.graphql.execution import BatchingExecutionContext
 from market.core.graphql.http import RequestError
 from market.core.graphql.limits import (
     DocumentAnalysis,
@@ -211,22 +209,10 @@ GRAPHIQL_CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-class BatchingExecutionContext(DeferredExecutionContext):
-    """graphql-sync-dataloaders 0.1.1 calls ``handle_field_error(error, return_type)``;
-    graphql-core 3.2.14 also wants the field's path. Without it every resolver
-    error (a refused permission, a bad ID) failed the whole request with a TypeError."""
-
-    def handle_field_error(self, error, return_type, path=None):
-        if path is None:
-            for key in error.path or ():
-                path = Path(path, key, None)
-        return super().handle_field_error(error, return_type, path)
-
-
 class MarketGraphQLView(GraphQLView):
     # Whether browsers get GraphiQL is settings.GRAPHIQL, read on each request.
     graphiql_template = "core/graphiql.html"
-    # Resolves dataloader futures in batches (see market.core.graphql.dataloaders).
+    # Resolves dataloader futures in batches (see market.core.graphql.execution).
     execution_context_class = BatchingExecutionContext
 
     def dispatch(self, request, *args, **kwargs):
@@ -366,8 +352,6 @@ class MarketGraphQLView(GraphQLView):
         result = self.execute_graphql_request(
             request, data, query, variables, operation_name, show_graphiql
         )
-        if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
-            set_rollback()
         errors = result.errors or []
         response = {}
         status = 200
@@ -458,11 +442,10 @@ class MarketGraphQLView(GraphQLView):
                     or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
                 )
             ):
+                # ATOMIC_MUTATIONS: the operation's mutations commit together; a refusal
+                # (``errors``) undoes its own mutation only, in BaseMutation.mutate.
                 with transaction.atomic():
-                    result = execute(schema, document, **options)
-                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
-                        transaction.set_rollback(True)
-                return result
+                    return execute(schema, document, **options)
             return execute(schema, document, **options)
         except Exception as error:
             return ExecutionResult(errors=[error])

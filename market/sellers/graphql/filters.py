@@ -4,8 +4,8 @@ import django_filters
 import graphene
 from django.db.models import QuerySet
 
-from catalog.graphql.sorters import OrderDirection
 from market.core.graphql.connection import SortKey
+from market.core.graphql.sorting import OrderDirection, is_descending
 from market.sellers import selectors
 from market.sellers.graphql.types import SellerKindEnum, SellerStatusEnum
 from market.sellers.models import Seller
@@ -58,5 +58,4 @@ def sort_keys(sort_by: dict | None) -> list[SortKey]:
     if not sort_by:
         return [SortKey("name")]
     field = getattr(sort_by["field"], "value", sort_by["field"])
-    direction = getattr(sort_by.get("direction"), "value", sort_by.get("direction"))
-    return [SortKey(field, descending=direction == OrderDirection.DESC.value)]
+    return [SortKey(field, descending=is_descending(sort_by))]

@@ -1,13 +1,12 @@
 import graphene
 from django.utils.translation import gettext as _
 
-from market.accounts.graphql.mutations import InputFieldMutation
 from market.core.errors import NotFound, PermissionDenied
-from market.core.graphql.mutations import decode_id, error_codes, error_type_for
+from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
 from market.core.permissions import (
+    AUTHENTICATED,
+    OPERATOR,
     is_operator,
-    require_authenticated,
-    require_operator,
     require_seller_owner,
 )
 from market.sellers import services
@@ -63,16 +62,13 @@ class SellerUpdateInput(SellerProfileFields, graphene.InputObjectType):
     status = SellerStatusEnum(description="Operators only.")
 
 
-def _plain(input_object) -> dict:
-    """Input fields the client sent, enums as their stored values."""
-    values = {}
-    for key, value in input_object.items():
-        if value is None:
-            continue
-        if isinstance(value, graphene.InputObjectType):
-            value = _plain(value)
-        values[key] = getattr(value, "value", value)
-    return values
+def _given(input_object) -> dict:
+    """The input fields the client gave a value: ``null`` leaves a field as it is."""
+    return {
+        key: _given(value) if isinstance(value, graphene.InputObjectType) else value
+        for key, value in input_object.items()
+        if value is not None
+    }
 
 
 def _existing_seller(pk: int, *, field: str) -> SellerModel:
@@ -82,24 +78,24 @@ def _existing_seller(pk: int, *, field: str) -> SellerModel:
     return seller
 
 
-class SellerCreate(InputFieldMutation):
+class SellerCreate(BaseMutation):
     seller = graphene.Field(Seller)
 
     class Arguments:
         input = SellerCreateInput(required=True)
 
     class Meta:
-        description = "Register a seller. Operators only."
+        description = "Register a seller."
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, input):
-        require_operator(info.context.user)
-        return {"seller": services.create_seller(**_plain(input))}
+        return {"seller": services.create_seller(**_given(input))}
 
 
-class SellerUpdate(InputFieldMutation):
+class SellerUpdate(BaseMutation):
     seller = graphene.Field(Seller)
 
     class Arguments:
@@ -113,14 +109,14 @@ class SellerUpdate(InputFieldMutation):
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, id, input):
         user = info.context.user
-        require_authenticated(user)
         seller_pk = decode_id(id, "Seller")
         require_seller_owner(user, seller_pk)
-        changes = _plain(input)
+        changes = _given(input)
         for field in services.OPERATOR_FIELDS:
             if field in changes and not is_operator(user):
                 raise PermissionDenied(_("Only operators verify or suspend sellers."), field=field)
@@ -128,7 +124,7 @@ class SellerUpdate(InputFieldMutation):
         return {"seller": services.update_seller(seller=seller, **changes)}
 
 
-class SellerStaffInvite(InputFieldMutation):
+class SellerStaffInvite(BaseMutation):
     invitation = graphene.Field(SellerInvitation)
 
     class Arguments:
@@ -145,21 +141,19 @@ class SellerStaffInvite(InputFieldMutation):
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, seller_id, email, role):
         user = info.context.user
-        require_authenticated(user)
         seller_pk = decode_id(seller_id, "Seller", field="seller_id")
         require_seller_owner(user, seller_pk)
         seller = _existing_seller(seller_pk, field="seller_id")
-        invitation = services.invite_staff(
-            seller=seller, email=email, role=getattr(role, "value", role), invited_by=user
-        )
+        invitation = services.invite_staff(seller=seller, email=email, role=role, invited_by=user)
         return {"invitation": invitation}
 
 
-class SellerInvitationAccept(InputFieldMutation):
+class SellerInvitationAccept(BaseMutation):
     invitation = graphene.Field(SellerInvitation)
     membership = graphene.Field(SellerMembership)
 
@@ -170,18 +164,18 @@ class SellerInvitationAccept(InputFieldMutation):
         description = "Join a seller's staff by accepting its invitation. The invited person only."
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        require_authenticated(user)
         invitation, membership = services.accept_invitation(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation, "membership": membership}
 
 
-class SellerInvitationDecline(InputFieldMutation):
+class SellerInvitationDecline(BaseMutation):
     invitation = graphene.Field(SellerInvitation)
 
     class Arguments:
@@ -191,18 +185,18 @@ class SellerInvitationDecline(InputFieldMutation):
         description = "Say no to a seller's invitation. The invited person only."
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        require_authenticated(user)
         invitation = services.decline_invitation(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation}
 
 
-class SellerInvitationRevoke(InputFieldMutation):
+class SellerInvitationRevoke(BaseMutation):
     invitation = graphene.Field(SellerInvitation)
 
     class Arguments:
@@ -215,18 +209,18 @@ class SellerInvitationRevoke(InputFieldMutation):
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        require_authenticated(user)
         invitation = services.revoke_invitation(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation}
 
 
-class SellerStaffRemove(InputFieldMutation):
+class SellerStaffRemove(BaseMutation):
     seller = graphene.Field(Seller, description="The seller the person no longer works for.")
 
     class Arguments:
@@ -239,11 +233,11 @@ class SellerStaffRemove(InputFieldMutation):
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, membership_id):
         user = info.context.user
-        require_authenticated(user)
         seller = services.remove_staff(
             membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
             by=user,
@@ -251,7 +245,7 @@ class SellerStaffRemove(InputFieldMutation):
         return {"seller": seller}
 
 
-class SellerStaffRoleUpdate(InputFieldMutation):
+class SellerStaffRoleUpdate(BaseMutation):
     membership = graphene.Field(SellerMembership)
 
     class Arguments:
@@ -265,14 +259,14 @@ class SellerStaffRoleUpdate(InputFieldMutation):
         )
         error_type = SellerError
         error_code_enum = SellerErrorCode
+        permissions = (AUTHENTICATED,)
 
     @classmethod
     def perform(cls, _root, info, membership_id, role):
         user = info.context.user
-        require_authenticated(user)
         membership = services.change_staff_role(
             membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
-            role=getattr(role, "value", role),
+            role=role,
             by=user,
         )
         return {"membership": membership}

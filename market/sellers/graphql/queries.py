@@ -1,7 +1,7 @@
 import graphene
 from django.utils.translation import gettext as _
-from graphql import GraphQLError
 
+from market.core.errors import InvalidInput
 from market.core.graphql.connection import connection_arguments, paginate
 from market.core.graphql.mutations import decode_id
 from market.sellers import selectors
@@ -43,9 +43,7 @@ class SellerQueries(graphene.ObjectType):
     @staticmethod
     def resolve_seller(_root, info, id=None, slug=None):
         if (id is None) == (slug is None):
-            raise GraphQLError(
-                _("Give exactly one of `id` or `slug`."), extensions={"code": "INVALID"}
-            )
+            raise InvalidInput(_("Give exactly one of `id` or `slug`."))
         if id is not None:
             return selectors.seller_visible_to(info.context.user, pk=decode_id(id, "Seller"))
         return selectors.seller_visible_to(info.context.user, slug=slug)

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search import indexing, services
+from search import indices, services
 from search.models import SearchOutbox
 
 
@@ -24,17 +24,17 @@ class Command(BaseCommand):
         if options["rebuild"]:
             try:
                 report = services.rebuild_index()
-            except indexing.IndexingError as error:
+            except indices.IndexingError as error:
                 raise CommandError(str(error)) from error
             if report.index:
                 self.stdout.write(
                     f"Indexed {report.indexed} products into {report.index}; "
-                    f"alias {indexing.alias_name()} now points to it."
+                    f"alias {indices.alias_name()} now points to it."
                 )
             self.stdout.write(f"Database search text: {report.search_text_rows} products.")
             return
-        state = {"backend": "elasticsearch" if indexing.elasticsearch_enabled() else "database"}
-        if indexing.elasticsearch_enabled():
-            state.update(indexing.status())
+        state = {"backend": "elasticsearch" if indices.elasticsearch_enabled() else "database"}
+        if indices.elasticsearch_enabled():
+            state.update(indices.status())
         state["outbox_pending"] = SearchOutbox.objects.count()
         self.stdout.write(json.dumps(state, indent=2, ensure_ascii=False))

@@ -1,6 +1,6 @@
 """Fuzzing a served app: requests generated from the schema, as three roles, counted.
 
-    .venv/bin/python bench/fuzz.py [--requests 10000] [--max-seconds 1500] [--seed N]
+    .venv/bin/python bench/fuzz_bench.py [--requests 10000] [--max-seconds 1500] [--seed N]
 
 Needs the PostgreSQL that ``scripts/services.sh up`` starts (127.0.0.1:5433,
 user and password ``market``). The script creates its own database
@@ -38,15 +38,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "fuzz.json"
-# Run as a script, Python puts bench/ first on the path, where catalog.py and
-# search.py would shadow the apps of those names: the project goes there instead.
-sys.path[:] = [str(ROOT)] + [
-    entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
-]
-
-from bench.harness import (  # noqa: E402  (needs the project on the path, above)
+from harness import (
     BenchError,
     database_url,
     drop_database,
@@ -58,6 +50,9 @@ from bench.harness import (  # noqa: E402  (needs the project on the path, above
     stop_server,
     wait_until_healthy,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "fuzz.json"
 
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "market_bench_fuzz"
@@ -95,7 +90,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def app_environment(url: str, media_root: str) -> dict[str, str]:
     """The environment of both the app server and this process."""
     env = dict(os.environ)
-    # PostgreSQL only, as bench/catalog.py: search uses the database backend,
+    # PostgreSQL only, as bench/listing_bench.py: search uses the database backend,
     # Celery is eager and throttles count in the worker's memory.
     for name in ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY"):
         env.pop(name, None)
@@ -249,6 +244,11 @@ def fuzz(port: int, args, headers, known_ids, known_texts) -> Tally:
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
     from market.schema import schema
+
+    # The generator is the fuzz test's own, in the test package, which is not
+    # installed with the project: it is found from the checkout.
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
     from tests.core.graphql_fuzz import requests
 
     tally = Tally()

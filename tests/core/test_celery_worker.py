@@ -12,7 +12,7 @@ import pytest
 from market.celery import app as celery_app
 from market.core.tasks import ping
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
-"""elasticsearch-dsl against the real Elasticsearch, with Vietnamese folding."""
+"""elasticsearch.dsl against the real Elasticsearch, with Vietnamese folding."""
 
 import uuid
 
 import pytest
-from elasticsearch_dsl import Document, Text
+from elasticsearch.dsl import Document, Text
 
-from search.analysis import fold, folded_match, vietnamese_analyzer
+from market.core.folding import fold
+from search.analysis import folded_match, vietnamese_analyzer
 from search.client import get_client, index_name
 
 

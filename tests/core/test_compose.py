@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 APP_SERVICES = ("web", "celery-worker", "celery-beat")
 SETTINGS_VARIABLES = (
     "DATABASE_URL",

@@ -1,6 +1,6 @@
 """Search benchmark: rebuilding the index and answering searches over a large catalog.
 
-    .venv/bin/python bench/search.py [--products 100000] [--searches 1000] [--check]
+    .venv/bin/python bench/search_bench.py [--products 100000] [--searches 1000] [--check]
 
 Needs PostgreSQL and Elasticsearch as ``scripts/services.sh up`` starts them
 (127.0.0.1:5433, user and password ``market``; http://127.0.0.1:9200). The
@@ -39,16 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "search.json"
-# Run as a script, Python puts bench/ first on the path, where this file would
-# shadow the ``search`` app (and catalog.py the ``catalog`` one): the project
-# goes there instead.
-sys.path[:] = [str(ROOT)] + [
-    entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
-]
-
-from bench.harness import (  # noqa: E402  (needs the project on the path, above)
+from harness import (
     BenchError,
     database_url,
     drop_database,
@@ -61,6 +52,9 @@ from bench.harness import (  # noqa: E402  (needs the project on the path, above
     stop_server,
     wait_until_healthy,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "search.json"
 
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 DEFAULT_ELASTICSEARCH_URL = "http://127.0.0.1:9200"
@@ -669,7 +663,7 @@ def make_typo(rng: random.Random, text: str) -> str:
 
 
 def query_for(rng: random.Random, group: str) -> str:
-    from search.analysis import fold
+    from market.core.folding import fold
 
     kind = rng.choice(KINDS).name.lower()
     if group == "single_word":
@@ -736,7 +730,7 @@ def search_mix(count: int, ids: dict, seed: int) -> list[SearchCase]:
 
 def suggest_prefixes(count: int, seed: int) -> list[str]:
     """What a buyer has typed so far: the start of a name, or of a later word, cut mid-word."""
-    from search.analysis import fold
+    from market.core.folding import fold
 
     rng = random.Random(seed)
     prefixes = []

@@ -1,6 +1,6 @@
 """Storefront listing benchmark: the first page of ``products`` at several catalog sizes.
 
-    .venv/bin/python bench/catalog.py [--sizes 30,10000] [--requests 200] [--check]
+    .venv/bin/python bench/listing_bench.py [--sizes 30,10000] [--requests 200] [--check]
 
 Needs the PostgreSQL that ``scripts/services.sh up`` starts (127.0.0.1:5433,
 user and password ``market``). The script creates its own database
@@ -10,7 +10,7 @@ with gunicorn and ONE sync worker on a free loopback port, warms it up, then
 times sequential POSTs of the listing query a storefront's home page sends.
 The SQL queries per request are counted in this process, against the same
 database, with Django's test client. It prints one JSON object per size and
-writes them all to ``bench/results/catalog.json``. The gunicorn process, the
+writes them all to ``bench/results/listing.json``. The gunicorn process, the
 database and the media directory are removed at the end, on failure too.
 """
 
@@ -27,15 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "catalog.json"
-# Run as a script, Python puts bench/ first on the path, where this file would
-# shadow the ``catalog`` app: the project goes there instead.
-sys.path[:] = [str(ROOT)] + [
-    entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"
-]
-
-from bench.harness import (  # noqa: E402  (needs the project on the path, above)
+from harness import (
     BenchError,
     database_url,
     drop_database,
@@ -48,6 +40,9 @@ from bench.harness import (  # noqa: E402  (needs the project on the path, above
     stop_server,
     wait_until_healthy,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "listing.json"
 
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "market_bench"

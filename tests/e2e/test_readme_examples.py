@@ -10,7 +10,7 @@ from catalog.models import Category, Product
 from market.demo.loader import load_demo
 from market.sellers.models import Seller
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(r"```graphql\n(?P<query>.*?)\n```.*?```json\n(?P<answer>.*?)\n```", re.S)
 
 

@@ -1,0 +1,21 @@
+"""The sort direction every list's ``sortBy`` input shares."""
+
+import graphene
+
+
+class OrderDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+    @property
+    def description(self):
+        return "Ascending." if self == OrderDirection.ASC else "Descending."
+
+
+def is_descending(sort_by) -> bool:
+    """Whether a ``sortBy`` input asks for descending order.
+
+    ``direction: null`` sent explicitly means the default, ascending.
+    """
+    direction = sort_by.get("direction")
+    return getattr(direction, "value", direction) == OrderDirection.DESC.value

@@ -28,33 +28,17 @@ import argparse
 import contextlib
 import http.client
 import json
-import os
 import secrets
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from harness import (
-    BenchError,
-    database_url,
-    drop_database,
-    exit_on_signal,
-    free_port,
-    migrate,
-    recreate_database,
-    start_server,
-    stop_server,
-    wait_until_healthy,
-)
+import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "fuzz.json"
 
-DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "market_bench_fuzz"
 DEFAULT_SEED = 20250808
 # More than gunicorn's 30 s worker timeout: a request that hangs is cut by the server.
@@ -76,36 +60,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--max-seconds", type=float, default=1500, help="stop sending after this long"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="hypothesis' seed")
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
-        help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
-    )
+    harness.add_server_url_argument(parser)
     args = parser.parse_args(argv)
     if args.requests < 1 or args.max_seconds <= 0:
         parser.error("--requests and --max-seconds must be positive")
     return args
-
-
-def app_environment(url: str, media_root: str) -> dict[str, str]:
-    """The environment of both the app server and this process."""
-    env = dict(os.environ)
-    # PostgreSQL only, as bench/listing_bench.py: search uses the database backend,
-    # Celery is eager and throttles count in the worker's memory.
-    for name in ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY"):
-        env.pop(name, None)
-    env.update(
-        DATABASE_URL=url,
-        MEDIA_ROOT=media_root,
-        DEBUG="false",
-        # A production-like key, shared with this process, which signs the roles' tokens.
-        SECRET_KEY=secrets.token_urlsafe(48),
-        CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="market.settings",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-    )
-    return env
 
 
 # ---------------------------------------------------------------- data
@@ -125,7 +84,7 @@ def load_data(token_seconds: int) -> tuple[dict[str, dict[str, str]], set[str], 
     load_demo()
     seller = Seller.objects.order_by("pk").first()
     if seller is None:
-        raise BenchError("the demo loader made no seller")
+        raise harness.BenchError("the demo loader made no seller")
     staff = User.objects.create_user(email=STAFF_EMAIL, password=secrets.token_urlsafe(16))
     SellerMembership.objects.create(seller=seller, user=staff, role=SellerMembership.Role.STAFF)
     buyer = User.objects.create_user(email=BUYER_EMAIL, password=secrets.token_urlsafe(16))
@@ -284,53 +243,26 @@ def fuzz(port: int, args, headers, known_ids, known_texts) -> Tally:
 
 
 def run(args: argparse.Namespace) -> dict:
-    url = database_url(args.server_url, BENCH_DATABASE)
-    work_dir = Path(tempfile.mkdtemp(prefix="ocop-bench-fuzz-"))
-    media_root = work_dir / "media"
-    media_root.mkdir()
-    env = app_environment(url, str(media_root))
-    server = None
-    created = False
-    try:
-        recreate_database(args.server_url, BENCH_DATABASE)
-        created = True
-        migrate(env)
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.db import connections
-
+    # The app's environment is PostgreSQL only (harness.OTHER_SERVICES): search
+    # uses the database backend, Celery is eager and throttles count in memory.
+    app = harness.throwaway_app(args.server_url, BENCH_DATABASE, "ocop-bench-fuzz-")
+    with app as (env, work_dir):
         headers, known_ids, known_texts = load_data(token_seconds=int(args.max_seconds) + 600)
-        connections.close_all()
-        port = free_port()
-        log_path = work_dir / "gunicorn.log"
-        server = start_server(env, port, log_path)
-        wait_until_healthy(server, port, log_path)
-        started = time.monotonic()
-        tally = fuzz(port, args, headers, known_ids, known_texts)
-        return tally.summary(time.monotonic() - started)
-    finally:
-        if server is not None:
-            stop_server(server)
-        if created:
-            drop_database(args.server_url, BENCH_DATABASE)
-        shutil.rmtree(work_dir, ignore_errors=True)
+        with harness.served(env, work_dir / "gunicorn.log") as port:
+            started = time.monotonic()
+            tally = fuzz(port, args, headers, known_ids, known_texts)
+            return tally.summary(time.monotonic() - started)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, exit_on_signal)
-    try:
-        result = run(args)
-    except BenchError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
+    result = harness.run_reporting_failure(lambda: run(args))
+    if result is None:
         return 1
     # ASCII: the examples may hold lone surrogates, which UTF-8 cannot write.
     text = json.dumps(result, indent=2)
     print(text, flush=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text + "\n", encoding="utf-8")
+    harness.write_results(RESULTS, text)
     return 1 if result["server_errors"] else 0
 
 

@@ -1,25 +1,36 @@
 """Set-up and tear-down shared by the benchmarks in bench/.
 
-A throwaway PostgreSQL database, ``manage.py migrate``, a gunicorn server with
-one sync worker on a free loopback port, and timed GraphQL POSTs to it.
+The app's environment, a throwaway PostgreSQL database, ``manage.py migrate``,
+a gunicorn server with one sync worker on a free loopback port, timed GraphQL
+POSTs to it, and the run of a script (signals, failures, the results file).
 
 Django is imported only inside the functions that need it: the scripts set
 the environment first, then call ``django.setup()``.
 """
 
+import argparse
 import contextlib
 import http.client
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
+# Left unconfigured unless a benchmark names one again: the figures are those of
+# Django, graphene and PostgreSQL, Celery runs eagerly (no broker) and throttles
+# count in the worker's memory.
+OTHER_SERVICES = ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY")
 
 
 class BenchError(Exception):
@@ -29,6 +40,87 @@ class BenchError(Exception):
 def exit_on_signal(signum, _frame):
     # Turn SIGTERM (or SIGHUP) into an exception, so that the finally blocks clean up.
     raise SystemExit(128 + signum)
+
+
+# ---------------------------------------------------------------- running a script
+
+
+def add_server_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
+        help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
+    )
+
+
+def run_reporting_failure(run: Callable[[], object], signals=(signal.SIGTERM,)):
+    """``run()``, or None when it fails with a ``BenchError`` (said on stderr).
+
+    The signals become ``SystemExit``, so that the finally blocks clean up.
+    """
+    for signum in signals:
+        signal.signal(signum, exit_on_signal)
+    try:
+        return run()
+    except BenchError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return None
+
+
+def write_results(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def app_environment(url: str, **settings: str) -> dict[str, str]:
+    """The environment of both the app server and this process; ``settings`` are added last."""
+    env = dict(os.environ)
+    for name in OTHER_SERVICES:
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=url,
+        DEBUG="false",
+        # DEBUG=false refuses the public development key (market.env.env_secret_key); this
+        # process shares the key with the server, so tokens it signs are accepted there.
+        SECRET_KEY=secrets.token_urlsafe(50),
+        CELERY_TASK_ALWAYS_EAGER="true",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="market.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    env.update(settings)
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+@contextlib.contextmanager
+def throwaway_app(server_url: str, database: str, work_prefix: str) -> Iterator[tuple[dict, Path]]:
+    """A work directory with a media root, ``database`` created and migrated, Django set up.
+
+    Yields the app's environment and the work directory; the database and the
+    directory are removed on leaving, also on failure.
+    """
+    work_dir = Path(tempfile.mkdtemp(prefix=work_prefix))
+    media_root = work_dir / "media"
+    media_root.mkdir()
+    env = app_environment(database_url(server_url, database), MEDIA_ROOT=str(media_root))
+    created = False
+    try:
+        recreate_database(server_url, database)
+        created = True
+        migrate(env)
+        setup_django(env)
+        yield env, work_dir
+    finally:
+        if created:
+            drop_database(server_url, database)
+        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- database
@@ -144,6 +236,35 @@ def wait_until_healthy(
     raise BenchError(
         f"gunicorn did not answer /health/ within {timeout:.0f} s:\n{log_path.read_text()}"
     )
+
+
+def serve(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port once it answers ``/health/``; the server and its port.
+
+    This process's database connections are closed first: the server's worker
+    must not share them, and a benchmark's bulk load must not hold them open.
+    """
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    server = start_server(env, port, log_path)
+    try:
+        wait_until_healthy(server, port, log_path)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, port
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], log_path: Path) -> Iterator[int]:
+    """``serve`` for a ``with`` block: yields the port, stops the server on leaving."""
+    server, port = serve(env, log_path)
+    try:
+        yield port
+    finally:
+        stop_server(server)
 
 
 def post_graphql(port: int, body: bytes) -> tuple[float, dict]:

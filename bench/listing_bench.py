@@ -15,36 +15,20 @@ database and the media directory are removed at the end, on failure too.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
-import os
 import random
-import secrets
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
-from harness import (
-    BenchError,
-    database_url,
-    drop_database,
-    exit_on_signal,
-    free_port,
-    migrate,
-    post_graphql,
-    recreate_database,
-    start_server,
-    stop_server,
-    wait_until_healthy,
-)
+import harness
+from generated import jittered_price, verified_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "listing.json"
 
-DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "market_bench"
 WARM_UP_REQUESTS = 20
 TARGET_MEDIAN_MS = 25.0
@@ -125,11 +109,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="catalog sizes in products, comma-separated (default 30,10000)",
     )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per size")
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
-        help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
-    )
+    harness.add_server_url_argument(parser)
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when a size misses the targets"
     )
@@ -137,30 +117,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.requests < 1 or not args.sizes or args.sizes[0] < 1:
         parser.error("--requests and --sizes must be positive")
     return args
-
-
-# ---------------------------------------------------------------- database
-
-
-def app_environment(url: str, media_root: str) -> dict[str, str]:
-    """The environment of both the app server and this process."""
-    env = dict(os.environ)
-    # Only PostgreSQL is measured: with no Redis, Elasticsearch or Stripe
-    # configured, the app uses its embedded defaults, which the listing never touches.
-    for name in ("REDIS_URL", "ELASTICSEARCH_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY"):
-        env.pop(name, None)
-    env.update(
-        DATABASE_URL=url,
-        MEDIA_ROOT=media_root,
-        DEBUG="false",
-        # DEBUG=false refuses the public development key (market.env.env_secret_key).
-        SECRET_KEY=secrets.token_urlsafe(50),
-        CELERY_TASK_ALWAYS_EAGER="true",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="market.settings",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-    )
-    return env
 
 
 # ---------------------------------------------------------------- catalog
@@ -191,21 +147,12 @@ def add_generated_products(count: int, start: int, media_root: Path, rng: random
     from django.db import transaction
     from django.utils import timezone
 
-    from catalog.models import (
-        Category,
-        OcopCertificate,
-        Product,
-        ProductImage,
-        ProductImageThumbnail,
-        ProductVariant,
-        Stock,
-    )
-    from market.demo.loader import demo_slug
+    from catalog import models
+    from market.core.slugs import slugify_name
     from market.sellers.models import Seller
 
     sellers = list(Seller.objects.order_by("pk"))
-    categories = {category.name: category for category in Category.objects.all()}
-    groups = {"Đồ uống": "beverages", "Dược liệu": "herbs"}
+    categories = {category.name: category for category in models.Category.objects.all()}
     thumbnail_sizes = tuple(sorted(settings.PRODUCT_THUMBNAIL_SIZES))
     files = write_placeholder_images(media_root, thumbnail_sizes)
     now = timezone.now()
@@ -219,12 +166,12 @@ def add_generated_products(count: int, start: int, media_root: Path, rng: random
             name = generated_name(rng, kind)
             plans.append((number, name, categories[category_name], packs))
         with transaction.atomic():
-            products = Product.objects.bulk_create(
-                Product(
+            products = models.Product.objects.bulk_create(
+                models.Product(
                     seller=rng.choice(sellers),
                     category=category,
                     name=name,
-                    slug=f"{demo_slug(name)}-{number}",
+                    slug=f"{slugify_name(name)}-{number}",
                     description=f"{name}: sản phẩm sinh tự động cho phép đo hiệu năng (demo).",
                     attributes={"origin": "Ninh Thuận", "demo": True},
                     is_published=True,
@@ -236,21 +183,19 @@ def add_generated_products(count: int, start: int, media_root: Path, rng: random
             for product, (number, _, _, packs) in zip(products, plans, strict=True):
                 chosen = packs[: rng.randint(1, 2)]
                 for position, (pack, grams, price) in enumerate(chosen):
-                    # ±15 %, rounded to 1,000 đồng as shops price.
-                    jittered = round(price * rng.uniform(0.85, 1.15), -3)
                     variants.append(
-                        ProductVariant(
+                        models.ProductVariant(
                             product=product,
                             sku=f"BENCH-{number:06d}-{position}",
                             name=pack,
                             weight_grams=grams,
-                            price=int(jittered),
+                            price=jittered_price(rng, price),
                             sort_order=position,
                         )
                     )
-            variants = ProductVariant.objects.bulk_create(variants)
-            Stock.objects.bulk_create(
-                Stock(variant=variant, quantity=rng.choice([0, *range(5, 300, 7)]))
+            variants = models.ProductVariant.objects.bulk_create(variants)
+            models.Stock.objects.bulk_create(
+                models.Stock(variant=variant, quantity=rng.choice([0, *range(5, 300, 7)]))
                 for variant in variants
             )
             certificates = []
@@ -259,30 +204,19 @@ def add_generated_products(count: int, start: int, media_root: Path, rng: random
                     continue
                 stars = rng.choice([3, 3, 3, 4])
                 issued_on = today - datetime.timedelta(days=rng.randint(30, 700))
-                top = category.parent.name if category.parent else category.name
                 certificates.append(
-                    OcopCertificate(
-                        product=product,
-                        stars=stars,
-                        certificate_number=f"DEMO-BENCH-{number:06d}",
-                        issuing_decision="DEMO – quyết định minh họa cho phép đo hiệu năng",
-                        level=OcopCertificate.level_for(stars),
-                        product_group=groups.get(top, "food"),
-                        issued_on=issued_on,
-                        expires_on=OcopCertificate.default_expiry(issued_on),
-                        status=OcopCertificate.Status.VERIFIED,
-                    )
+                    verified_certificate(product, category, stars, issued_on, f"BENCH-{number:06d}")
                 )
-            OcopCertificate.objects.bulk_create(certificates)
+            models.OcopCertificate.objects.bulk_create(certificates)
             # Width and height given, so Django does not open the file for each row.
-            images = ProductImage.objects.bulk_create(
-                ProductImage(
+            images = models.ProductImage.objects.bulk_create(
+                models.ProductImage(
                     product=product, image=files[None], width=800, height=800, alt=product.name
                 )
                 for product in products
             )
-            ProductImageThumbnail.objects.bulk_create(
-                ProductImageThumbnail(image=image, size=size, file=files[size])
+            models.ProductImageThumbnail.objects.bulk_create(
+                models.ProductImageThumbnail(image=image, size=size, file=files[size])
                 for image in images
                 for size in thumbnail_sizes
             )
@@ -303,7 +237,7 @@ def fill_catalog(size: int, media_root: Path, rng: random.Random) -> None:
         load_demo()
     present = Product.objects.count()
     if present > size:
-        raise BenchError(f"size {size} is below the {present} products already loaded")
+        raise harness.BenchError(f"size {size} is below the {present} products already loaded")
     if present < size:
         add_generated_products(size - present, present, media_root, rng)
     # What autovacuum gives a database in service: planner statistics, and the
@@ -339,19 +273,21 @@ def count_queries(size: int) -> int:
 
 def check_answer(body: dict, size: int) -> None:
     if body.get("errors"):
-        raise BenchError(
+        raise harness.BenchError(
             f"the listing query failed: {json.dumps(body['errors'], ensure_ascii=False)}"
         )
     products = body["data"]["products"]
     if products["totalCount"] != size or len(products["edges"]) != min(20, size):
-        raise BenchError(f"expected {size} products, the API answered {products['totalCount']}")
+        raise harness.BenchError(
+            f"expected {size} products, the API answered {products['totalCount']}"
+        )
 
 
 def time_requests(port: int, requests: int) -> list[float]:
     body = json.dumps({"query": QUERY}).encode()
     for _ in range(WARM_UP_REQUESTS):
-        post_graphql(port, body)
-    return [post_graphql(port, body)[0] for _ in range(requests)]
+        harness.post_graphql(port, body)
+    return [harness.post_graphql(port, body)[0] for _ in range(requests)]
 
 
 def summarise(size: int, timings: list[float], queries: int) -> dict:
@@ -381,56 +317,35 @@ def meets_targets(result: dict) -> bool:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    url = database_url(args.server_url, BENCH_DATABASE)
-    work_dir = Path(tempfile.mkdtemp(prefix="ocop-bench-"))
-    media_root = work_dir / "media"
-    media_root.mkdir()
-    env = app_environment(url, str(media_root))
-    server = None
     results = []
-    created = False
-    try:
-        recreate_database(args.server_url, BENCH_DATABASE)
-        created = True
-        migrate(env)
-        os.environ.update(env)
-        import django
-
-        django.setup()
+    with (
+        harness.throwaway_app(args.server_url, BENCH_DATABASE, "ocop-bench-") as (env, work_dir),
+        contextlib.ExitStack() as server,
+    ):
         from django.db import connections
 
-        port = free_port()
-        log_path = work_dir / "gunicorn.log"
+        media_root = work_dir / "media"
+        port = None
         rng = random.Random(SEED)
         for size in args.sizes:
             fill_catalog(size, media_root, rng)
             queries = count_queries(size)
             connections.close_all()
-            if server is None:
-                server = start_server(env, port, log_path)
-                wait_until_healthy(server, port, log_path)
+            if port is None:
+                port = server.enter_context(harness.served(env, work_dir / "gunicorn.log"))
             result = summarise(size, time_requests(port, args.requests), queries)
             print(json.dumps(result), flush=True)
             results.append(result)
-    finally:
-        if server is not None:
-            stop_server(server)
-        if created:
-            drop_database(args.server_url, BENCH_DATABASE)
-        shutil.rmtree(work_dir, ignore_errors=True)
     return results
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, exit_on_signal)
-    try:
-        results = run(args)
-    except BenchError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
+    results = harness.run_reporting_failure(lambda: run(args))
+    if results is None:
         return 1
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    harness.write_results(
+        RESULTS,
         json.dumps(
             {
                 "query": " ".join(QUERY.split()),
@@ -441,9 +356,7 @@ def main(argv=None) -> int:
                 "results": results,
             },
             indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+        ),
     )
     missed = [result["size"] for result in results if not meets_targets(result)]
     if missed:

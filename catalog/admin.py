@@ -301,7 +301,7 @@ class OcopCertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Expire every verified certificate past its date now"))
     def expire_overdue(self, request, queryset):
-        count = services.expire_ocop_certificates()
+        count = services.ocop_certificates_expire()
         self.message_user(
             request,
             ngettext("Expired %(count)d certificate.", "Expired %(count)d certificates.", count)

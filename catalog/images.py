@@ -138,22 +138,6 @@ def thumbnail_sizes() -> tuple[int, ...]:
     return tuple(sorted(settings.PRODUCT_THUMBNAIL_SIZES))
 
 
-def nearest_thumbnail_size(requested: int | None, sizes: tuple[int, ...] | None = None) -> int:
-    """The thumbnail size to serve for a picture shown ``requested`` pixels wide.
-
-    The smallest size at least as large as the request, so that the browser
-    scales down and the picture stays sharp; the largest size when the request
-    exceeds them all; the largest too when no size is requested.
-    """
-    available = tuple(sorted(sizes)) if sizes else thumbnail_sizes()
-    if requested is None:
-        return available[-1]
-    for size in available:
-        if size >= requested:
-            return size
-    return available[-1]
-
-
 def make_thumbnails(source, sizes) -> dict[int, tuple[ContentFile, int, int]]:
     """WebP thumbnails of ``source``, turned upright, keyed by longest edge.
 

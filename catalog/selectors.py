@@ -1,33 +1,27 @@
-"""Reads of the catalog: who sees which product, and the product list with its filters.
+"""Reads of the catalog: who sees what, the category tree and the product list.
 
-The visibility rule lives here and nowhere else; GraphQL types, queries and
-other apps (sellers, search) ask these functions instead of filtering
-``is_published`` themselves.
+The read rules themselves (live and visible products, a current certificate,
+stock for sale, a category's subtree, price range and stars as columns) are
+QuerySet methods in ``catalog.models``; these functions compose them, and
+GraphQL types, queries and other apps (sellers, search) use either, never
+filtering ``is_published`` or a certificate's status themselves.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    BooleanField,
     CharField,
     Exists,
     F,
-    Func,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from catalog.models import (
     Category,
@@ -35,75 +29,19 @@ from catalog.models import (
     Product,
     ProductImage,
     ProductImageThumbnail,
+    ProductSubquery,
     ProductVariant,
-    Stock,
+    sees_every_product,
+    sql_table,
 )
 from market.core.folding import FoldedText, fold
-from market.core.permissions import is_auditor, is_operator, seller_ids_of
-from market.sellers.models import Seller
+from market.core.permissions import is_operator, seller_ids_of
 
 # ---------------------------------------------------------------- visibility
-
-
-def sees_every_product(user) -> bool:
-    """Operators run the marketplace and auditors inspect it: they see drafts too."""
-    return is_operator(user) or is_auditor(user)
-
-
-def visible_products(user) -> QuerySet[Product]:
-    """Products ``user`` may see.
-
-    Buyers and anonymous visitors see published products of active sellers; a
-    seller's staff also see every product of their own seller (drafts, and
-    while the seller is suspended); operators and auditors see all.
-    """
-    products = Product.objects.all()
-    if sees_every_product(user):
-        return products
-    public = Q(is_published=True) & OfActiveSeller()
-    own_seller_ids = seller_ids_of(user)
-    if own_seller_ids:
-        return products.filter(public | Q(seller_id__in=own_seller_ids))
-    return products.filter(public)
-
-
-def _table(connection, model, alias: str) -> tuple[str, Callable[[str], str]]:
-    """``"table" alias`` and a function naming the alias's columns by field name."""
-    quote = connection.ops.quote_name
-
-    def column(field: str) -> str:
-        return f"{alias}.{quote(model._meta.get_field(field).column)}"
-
-    return f"{quote(model._meta.db_table)} {alias}", column
-
-
-class OfActiveSeller(Func):
-    """The product's seller is active, written for PostgreSQL as
-    ``seller_id = ANY(ARRAY(SELECT id FROM sellers WHERE status = 'active'))``.
-
-    A join to the sellers, or ``IN (subquery)`` which PostgreSQL plans alike,
-    probes every product row against them: the storefront's ``totalCount``
-    was a hash join over the whole catalogue. The array form reads the
-    handful of sellers once and filters the products as they are scanned.
-    The sellers' query is written here rather than compiled from a queryset
-    each time: it has no outer reference, and compiling one cost as much
-    Python as the rest of the count.
-    """
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self):
-        super().__init__(F("seller_id"))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column, params = compiler.compile(self.source_expressions[0])
-        sellers, s = _table(connection, Seller, "active_s")
-        active = f"SELECT {s('id')} FROM {sellers} WHERE {s('status')} = %s"  # noqa: S608 - names from the model
-        params = [*params, Seller.Status.ACTIVE.value]
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY(ARRAY({active}))", params
-        return f"{column} IN ({active})", params
+#
+# Which products and certificates each user sees is ``Product.objects.visible_to``
+# and ``OcopCertificate.objects.current`` (catalog.models); these add who sees what
+# beyond the products themselves.
 
 
 def can_see_stock(user, seller_id: int) -> bool:
@@ -116,38 +54,13 @@ def sees_all_certificates(user, seller_id: int) -> bool:
     return sees_every_product(user) or seller_id in seller_ids_of(user)
 
 
-def certificate_is_current(certificate: OcopCertificate, today: date | None = None) -> bool:
-    """A certificate buyers may rely on: verified by the department and not expired."""
-    today = today or timezone.localdate()
-    return certificate.status == OcopCertificate.Status.VERIFIED and certificate.expires_on >= today
-
-
-def current_certificates(today: date | None = None) -> QuerySet[OcopCertificate]:
-    return OcopCertificate.objects.filter(
-        status=OcopCertificate.Status.VERIFIED, expires_on__gte=today or timezone.localdate()
-    )
-
-
 def visible_certificates(user) -> QuerySet[OcopCertificate]:
     """Certificates reachable by ID: current ones of visible products, all for insiders."""
-    certificates = OcopCertificate.objects.filter(product__in=visible_products(user))
+    certificates = OcopCertificate.objects.filter(product__in=Product.objects.visible_to(user))
     if sees_every_product(user):
         return certificates
     insider = Q(product__seller_id__in=seller_ids_of(user))
-    current = Q(status=OcopCertificate.Status.VERIFIED, expires_on__gte=timezone.localdate())
-    return certificates.filter(current | insider)
-
-
-def ocop_stars_by_product(product_ids: list[int]) -> dict[int, int]:
-    """The most stars among each product's current certificates; absent when none."""
-    rows = (
-        current_certificates()
-        .filter(product_id__in=product_ids)
-        .values("product_id")
-        .annotate(stars=Max("stars"))
-        .values_list("product_id", "stars")
-    )
-    return dict(rows)
+    return certificates.filter(OcopCertificate.current_condition() | insider)
 
 
 # ---------------------------------------------------------------- categories
@@ -155,24 +68,6 @@ def ocop_stars_by_product(product_ids: list[int]) -> dict[int, int]:
 
 def _category_table() -> str:
     return connection.ops.quote_name(Category._meta.db_table)
-
-
-def category_subtree_ids(category_id: int) -> list[int]:
-    """The category and all its descendants, in one recursive query.
-
-    UNION (not UNION ALL) drops rows already seen, so a parent cycle that the
-    database's single-row check cannot forbid still ends the recursion.
-    """
-    table = _category_table()
-    sql = (
-        f"WITH RECURSIVE subtree(id) AS ("  # noqa: S608 - table name from the model, values bound
-        f" SELECT id FROM {table} WHERE id = %s"
-        f" UNION SELECT c.id FROM {table} c JOIN subtree s ON c.parent_id = s.id"
-        f") SELECT id FROM subtree"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [category_id])
-        return [row[0] for row in cursor.fetchall()]
 
 
 # A category tree deeper than this is a data error (a parent cycle); stop walking.
@@ -186,7 +81,7 @@ def category_levels(category_ids: list[int]) -> dict[int, int]:
     table = _category_table()
     placeholders = ", ".join(["%s"] * len(category_ids))
     sql = (
-        f"WITH RECURSIVE up(origin, parent_id, depth) AS ("  # noqa: S608 - see category_subtree_ids
+        f"WITH RECURSIVE up(origin, parent_id, depth) AS ("  # noqa: S608 - table name from the model
         f" SELECT id, parent_id, 0 FROM {table} WHERE id IN ({placeholders})"
         f" UNION ALL SELECT up.origin, c.parent_id, up.depth + 1"
         f" FROM {table} c JOIN up ON c.id = up.parent_id WHERE up.depth < %s"
@@ -200,7 +95,7 @@ def category_levels(category_ids: list[int]) -> dict[int, int]:
 def category_ids_at_level(level: int) -> list[int]:
     table = _category_table()
     sql = (
-        f"WITH RECURSIVE tree(id, depth) AS ("  # noqa: S608 - see category_subtree_ids
+        f"WITH RECURSIVE tree(id, depth) AS ("  # noqa: S608 - table name from the model
         f" SELECT id, 0 FROM {table} WHERE parent_id IS NULL"
         f" UNION ALL SELECT c.id, t.depth + 1 FROM {table} c JOIN tree t ON c.parent_id = t.id"
         f" WHERE t.depth < %s"
@@ -266,24 +161,12 @@ def with_sort_annotations(
     wanted = set(names) - products.query.annotations.keys()
     annotations = {}
     if "min_price" in wanted:
-        prices = (
-            ProductVariant.objects.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(lowest=Min("price"))
-            .values("lowest")
+        products = products.with_price_range(lowest="listed_sort_min_price")
+        annotations["min_price"] = Coalesce(
+            F("listed_sort_min_price"), Value(0), output_field=IntegerField()
         )
-        annotations["min_price"] = Coalesce(Subquery(prices), Value(0), output_field=IntegerField())
     if "ocop_stars" in wanted:
-        stars = (
-            current_certificates()
-            .filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(most=Max("stars"))
-            .values("most")
-        )
-        annotations["ocop_stars"] = Coalesce(Subquery(stars), Value(0), output_field=IntegerField())
+        products = products.with_current_ocop_stars("ocop_stars", default=0)
     if "published_on" in wanted:
         annotations["published_on"] = Coalesce(F("published_at"), F("created_at"))
     return products.annotate(**annotations) if annotations else products
@@ -293,8 +176,9 @@ def with_sort_annotations(
 #
 # What a product card shows, computed in the page's own query (one correlated
 # subquery per column, run for the page's rows only) instead of one query per
-# table after it. The GraphQL layer adds them when a list's selection asks for
-# the fields; products reached otherwise go through the dataloaders.
+# table after it. The listing adds them when its selection asks for the fields
+# and hands them to the dataloaders (catalog.graphql.dataloaders), which compute
+# the same columns for products reached otherwise.
 
 LISTED_MIN_PRICE = "listed_min_price"
 LISTED_MAX_PRICE = "listed_max_price"
@@ -306,74 +190,18 @@ def listed_thumbnail(size: int) -> str:
     return f"listed_thumbnail_{size}"
 
 
-class ProductSubquery(Func):
-    """A scalar subquery about each product, in SQL written here.
-
-    Built from querysets (``Subquery``, ``OuterRef``), the storefront grid's
-    columns took about 10 million instructions of Python per page to build and
-    compile, a quarter of the whole request and more than the queries they
-    replace. Only the product's key goes through the ORM, so the outer
-    table's alias is right wherever the queryset is used; tables and columns
-    come from the models and the subquery's own tables have their own aliases.
-    """
-
-    def __init__(self, build_sql, *, output_field):
-        super().__init__(F("pk"), output_field=output_field)
-        # build_sql(connection, product_key) -> (SQL, params)
-        self.build_sql = build_sql
-
-    def as_sql(self, compiler, connection, **extra_context):
-        product, product_params = compiler.compile(self.source_expressions[0])
-        sql, params = self.build_sql(connection, product)
-        return f"({sql})", [*product_params, *params]
-
-
-def _variant_price(aggregate: str):
-    def build_sql(connection, product):
-        variants, v = _table(connection, ProductVariant, "listed_v")
-        sql = f"SELECT {aggregate}({v('price')}) FROM {variants} WHERE {v('product')} = {product}"  # noqa: S608 - names from the models
-        return sql, []
-
-    return build_sql
-
-
 def with_price_range(products: QuerySet[Product]) -> QuerySet[Product]:
     """The lowest and highest variant price; null for a product without variants."""
-    return products.annotate(
-        **{
-            LISTED_MIN_PRICE: ProductSubquery(
-                _variant_price("MIN"), output_field=BigIntegerField()
-            ),
-            LISTED_MAX_PRICE: ProductSubquery(
-                _variant_price("MAX"), output_field=BigIntegerField()
-            ),
-        }
-    )
+    return products.with_price_range(lowest=LISTED_MIN_PRICE, highest=LISTED_MAX_PRICE)
 
 
 def with_current_ocop_stars(products: QuerySet[Product]) -> QuerySet[Product]:
-    """As ``ocop_stars_by_product``: the most stars among current certificates
-    (``current_certificates``), else null."""
-    today = timezone.localdate()
-
-    def build_sql(connection, product):
-        certificates, c = _table(connection, OcopCertificate, "listed_c")
-        sql = (
-            f"SELECT MAX({c('stars')}) FROM {certificates} WHERE {c('product')} = {product}"  # noqa: S608 - names from the models
-            f" AND {c('status')} = %s AND {c('expires_on')} >= %s"
-        )
-        return sql, [
-            OcopCertificate.Status.VERIFIED.value,
-            connection.ops.adapt_datefield_value(today),
-        ]
-
-    return products.annotate(
-        **{LISTED_OCOP_STARS: ProductSubquery(build_sql, output_field=IntegerField())}
-    )
+    """The most stars among current certificates, else null."""
+    return products.with_current_ocop_stars(LISTED_OCOP_STARS)
 
 
 def _first_image(connection, product, field: str) -> str:
-    images, i = _table(connection, ProductImage, "listed_i")
+    images, i = sql_table(connection, ProductImage, "listed_i")
     return (
         f"SELECT {i(field)} FROM {images} WHERE {i('product')} = {product}"  # noqa: S608 - names from the models
         f" ORDER BY {i('sort_order')}, {i('id')} LIMIT 1"
@@ -392,7 +220,7 @@ def with_primary_image(
 
     def thumbnail(size: int):
         def build_sql(connection, product):
-            thumbnails, t = _table(connection, ProductImageThumbnail, "listed_t")
+            thumbnails, t = sql_table(connection, ProductImageThumbnail, "listed_t")
             sql = (
                 f"SELECT {t('file')} FROM {thumbnails}"  # noqa: S608 - names from the models
                 f" WHERE {t('image')} = ({_first_image(connection, product, 'id')})"
@@ -417,11 +245,13 @@ def product_list(
     needed = set(sort_keys)
     if filters.ocop_stars_min is not None:
         needed.add("ocop_stars")
-    products = with_sort_annotations(visible_products(user), needed)
+    products = with_sort_annotations(Product.objects.visible_to(user), needed)
     if filters.seller_ids is not None:
         products = products.filter(seller_id__in=filters.seller_ids)
     if filters.category_id is not None:
-        products = products.filter(category_id__in=category_subtree_ids(filters.category_id))
+        products = products.filter(
+            category_id__in=Category.objects.subtree_ids([filters.category_id])
+        )
     if filters.ocop_stars_min is not None:
         products = products.filter(ocop_stars__gte=filters.ocop_stars_min)
     if filters.price_gte is not None or filters.price_lte is not None:
@@ -433,12 +263,7 @@ def product_list(
             priced = priced.filter(price__lte=filters.price_lte)
         products = products.filter(Exists(priced))
     if filters.in_stock is not None:
-        available = Exists(
-            Stock.objects.filter(
-                variant__product=OuterRef("pk"), quantity__gt=F("quantity_allocated")
-            )
-        )
-        products = products.filter(available if filters.in_stock else ~available)
+        products = products.in_stock(filters.in_stock)
     if filters.is_published is not None:
         products = products.filter(is_published=filters.is_published)
     if filters.search:

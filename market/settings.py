@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "traceability",
     "payments",
     "search",
+    "market.demo",
 ]
 
 MIDDLEWARE = [
@@ -249,3 +250,6 @@ CELERY_BEAT_SCHEDULE = {
     # Delivers search-index changes that could not be delivered when they were made.
     "search-deliver-outbox": {"task": "search.tasks.deliver_outbox", "schedule": 60.0},
 }
+# Queued after a commit that recorded changes in market.core's outbox
+# (market.core.changes): search turns them into index updates.
+CHANGE_DELIVERY_TASK = "search.tasks.deliver_outbox"

@@ -3,20 +3,21 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from market.core.models import ChangeRecord
 from search import services
-from search.models import SearchOutbox
 
 
-@admin.register(SearchOutbox)
-class SearchOutboxAdmin(admin.ModelAdmin):
-    list_display = ("product_id", "created_at", "attempts", "short_error")
-    list_filter = ("attempts",)
-    search_fields = ("product_id",)
-    readonly_fields = ("product_id", "created_at", "attempts", "last_error")
+# The outbox is market.core's table; search delivers it, so search shows it.
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ("topic", "object_id", "created_at", "attempts", "short_error")
+    list_filter = ("topic", "attempts")
+    search_fields = ("object_id",)
+    readonly_fields = ("topic", "object_id", "created_at", "attempts", "last_error")
     actions = ("deliver_now",)
 
     @admin.display(description=_("last error"))
-    def short_error(self, entry: SearchOutbox) -> str:
+    def short_error(self, entry: ChangeRecord) -> str:
         return entry.last_error[:120]
 
     @admin.action(description=_("Deliver the whole outbox now"))

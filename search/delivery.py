@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from elasticsearch.helpers import streaming_bulk
 
+from catalog.models import Product
 from search import indices
 from search.client import get_client
 from search.documents import document_source
 from search.rows import BULK_CHUNK_SIZE, CatalogLookups, product_rows
-from search.selectors import live_products
 from search.text_table import sync_search_text
 
 
@@ -35,7 +35,7 @@ def sync_products(product_ids: Iterable[int]) -> SyncReport:
     ids = set(product_ids)
     lookups = CatalogLookups()
     live = []
-    for row in product_rows(live_products().filter(pk__in=ids)):
+    for row in product_rows(Product.objects.live().filter(pk__in=ids)):
         seller, path = lookups.for_row(row)
         live.append((row, seller, path, document_source(row, seller, path)))
     report = SyncReport()

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Product, ProductImage, ProductVariant
 from market.core.errors import InvalidInput
 from market.core.pagination import decode_cursor, encode_cursor
-from search.selectors import live_products, with_search_facts
+from search.selectors import with_search_facts
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -118,7 +118,7 @@ def feed_products() -> QuerySet[Product]:
         .annotate(latest=Max("updated_at"))
         .values("latest")
     )
-    return with_search_facts(live_products()).annotate(
+    return with_search_facts(Product.objects.live()).annotate(
         feed_updated_at=Greatest(
             "updated_at",
             Coalesce(last_variant_change, "updated_at"),

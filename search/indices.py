@@ -28,10 +28,10 @@ from django.db import transaction
 from django.utils import timezone
 from elasticsearch.helpers import bulk
 
+from catalog.models import Product
 from search.client import get_client, index_name
 from search.documents import ProductDocument, document_source
 from search.rows import BULK_CHUNK_SIZE, CatalogLookups, chunks, product_rows
-from search.selectors import live_products
 from search.text_table import SearchTextRebuild, search_text_values
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,8 @@ def rebuild(*, chunk_size: int = BULK_CHUNK_SIZE, search_text: bool = False) -> 
     create_index(name, bulk_load=True)
 
     def action_chunks() -> Iterator[list[dict]]:
-        for chunk in chunks(product_rows(live_products(), chunk_size=chunk_size), chunk_size):
+        rows = product_rows(Product.objects.live(), chunk_size=chunk_size)
+        for chunk in chunks(rows, chunk_size):
             texts = []
             actions = []
             for row in chunk:

@@ -1,31 +1,9 @@
-"""Tables owned by search: the index outbox and the database backend's folded text."""
+"""The table owned by search: the database backend's folded text.
+
+What waits for the index is in ``market.core.models.ChangeRecord``.
+"""
 
 from django.db import models
-
-
-class SearchOutbox(models.Model):
-    """A product whose search entry must be refreshed.
-
-    Rows are written in the same transaction as the change that caused them, so
-    a change that commits is never forgotten even when Redis or Elasticsearch is
-    down; ``search.tasks.deliver_outbox`` removes a row once it is delivered.
-    ``product_id`` is a plain integer, not a foreign key, because a deleted
-    product still has to be removed from the index.
-    """
-
-    product_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["product_id"])]
-        verbose_name = "search outbox entry"
-        verbose_name_plural = "search outbox"
-
-    def __str__(self) -> str:
-        return f"product {self.product_id} ({self.attempts} attempts)"
 
 
 class ProductSearchText(models.Model):

@@ -2,72 +2,28 @@
 
 Every product fact the index needs is computed in one SQL statement per batch
 (subqueries rather than joins, so variants, stock and certificates do not
-multiply rows), plus one query for the category tree.
+multiply rows), plus one query for the category tree. The rules behind the
+facts (live products, a current certificate, stock for sale, the price range,
+a category's subtree) are catalog's QuerySet methods (``catalog.models``).
 """
 
-from collections.abc import Iterable
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
-
-from catalog.models import (
-    Category,
-    OcopCertificate,
-    Product,
-    ProductTranslation,
-    ProductVariant,
-    Stock,
-)
-from market.sellers.models import Seller
-
-
-def live_products() -> QuerySet[Product]:
-    """Products a buyer may see: published, from a seller that is not suspended."""
-    return Product.objects.filter(is_published=True, seller__status=Seller.Status.ACTIVE)
-
-
-def ocop_stars_subquery() -> Coalesce:
-    """Stars of the best verified, unexpired certificate of the outer product; 0 without one."""
-    best = (
-        OcopCertificate.objects.filter(
-            product=OuterRef("pk"),
-            status=OcopCertificate.Status.VERIFIED,
-            expires_on__gte=timezone.localdate(),
-        )
-        .order_by("-stars")
-        .values("stars")[:1]
-    )
-    return Coalesce(Subquery(best), Value(0))
-
-
-def in_stock_subquery() -> Exists:
-    return Exists(
-        Stock.objects.filter(variant__product=OuterRef("pk"), quantity__gt=F("quantity_allocated"))
-    )
-
-
-def _variant_price(order: str) -> Subquery:
-    return Subquery(
-        ProductVariant.objects.filter(product=OuterRef("pk")).order_by(order).values("price")[:1]
-    )
-
-
-def lowest_price_subquery() -> Subquery:
-    return _variant_price("price")
+from catalog.models import Category, Product, ProductTranslation, ProductVariant
 
 
 def with_search_facts(products: QuerySet[Product]) -> QuerySet[Product]:
-    """Annotate what a search document holds, in the same statement as the products."""
+    """Annotate what a search document holds, in the same statement as the products:
+    the catalog's price range, current stars (0 without) and stock for sale."""
     english_name = ProductTranslation.objects.filter(
         product=OuterRef("pk"), language_code="en"
     ).values("name")[:1]
-    return products.select_related("seller", "seller__address", "category").annotate(
-        search_ocop_stars=ocop_stars_subquery(),
-        search_price_min=_variant_price("price"),
-        search_price_max=_variant_price("-price"),
-        search_in_stock=in_stock_subquery(),
-        search_name_en=Subquery(english_name),
+    return (
+        products.select_related("seller", "seller__address", "category")
+        .with_current_ocop_stars("search_ocop_stars", default=0)
+        .with_price_range(lowest="search_price_min", highest="search_price_max")
+        .with_in_stock("search_in_stock")
+        .annotate(search_name_en=Subquery(english_name))
     )
 
 
@@ -92,22 +48,6 @@ def category_paths() -> dict[int, list[Category]]:
     return paths
 
 
-def category_with_descendants(category_ids: Iterable[int]) -> set[int]:
-    """The given categories and every category below them."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found: set[int] = set()
-    pending = list(category_ids)
-    while pending:
-        pk = pending.pop()
-        if pk in found:
-            continue
-        found.add(pk)
-        pending.extend(children.get(pk, []))
-    return found
-
-
 def product_ids_for_seller(seller_id: int) -> list[int]:
     # Every product, published or not: a suspended seller's products must leave the index.
     return list(Product.objects.filter(seller_id=seller_id).values_list("pk", flat=True))
@@ -115,7 +55,7 @@ def product_ids_for_seller(seller_id: int) -> list[int]:
 
 def product_ids_for_category(category_id: int) -> list[int]:
     # Descendants too: their documents hold this category's name in their path.
-    subtree = category_with_descendants([category_id])
+    subtree = Category.objects.subtree_ids([category_id])
     return list(Product.objects.filter(category_id__in=subtree).values_list("pk", flat=True))
 
 

@@ -1,54 +1,31 @@
-"""Keeping search in step with the catalog: the outbox and its delivery.
+"""Keeping search in step with the catalog: delivering the change outbox.
 
-A catalog service calls ``schedule_product_reindex`` inside its transaction.
-The outbox rows commit (or roll back) with the change itself; the delivery
-task is queued only after the commit. If Redis refuses the task or
-Elasticsearch is down, the rows simply wait for the periodic delivery.
+Sellers and catalog record what changed in ``market.core``'s outbox
+(``market.core.changes.change_record``) inside their own transaction; after
+the commit the outbox's delivery task (``search.tasks.deliver_outbox``) runs
+``deliver_outbox`` here, which turns a seller or category change into its
+products and brings their index entries in line with the database.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
 
+from market.core import changes
+from market.core.models import ChangeRecord
 from search import delivery, indices, selectors, text_table
-from search.models import SearchOutbox
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_BATCH_SIZE = 500
 
-
-def schedule_product_reindex(*, product_ids: Iterable[int]) -> int:
-    """Record that these products' search entries must be refreshed; returns how many."""
-    ids = sorted({int(product_id) for product_id in product_ids})
-    if not ids:
-        return 0
-    SearchOutbox.objects.bulk_create([SearchOutbox(product_id=pk) for pk in ids])
-    transaction.on_commit(enqueue_delivery)
-    return len(ids)
-
-
-def enqueue_delivery() -> None:
-    """Queue the delivery task; a broker failure must not fail the committed request."""
-    from search.tasks import deliver_outbox
-
-    try:
-        # retry=False: a dead broker should cost the request one refused
-        # connection, not kombu's retry schedule; the rows wait in the outbox.
-        deliver_outbox.apply_async(retry=False)
-    except Exception:
-        logger.exception("could not queue search delivery; the outbox keeps the products")
-
-
-def product_ids_for_seller(seller_id: int) -> list[int]:
-    return selectors.product_ids_for_seller(seller_id)
-
-
-def product_ids_for_category(category_id: int) -> list[int]:
-    return selectors.product_ids_for_category(category_id)
+# A change of one of these stands for a change of each of its products.
+_PRODUCTS_OF = {
+    changes.SELLER: selectors.product_ids_for_seller,
+    changes.CATEGORY: selectors.product_ids_for_category,
+}
 
 
 @dataclass
@@ -66,25 +43,25 @@ def deliver_outbox(*, batch_size: int = DELIVERY_BATCH_SIZE) -> DeliveryReport:
     and delivery stops until the next run.
     """
     report = DeliveryReport()
+    _expand_to_products()
+    pending = ChangeRecord.objects.filter(topic=changes.PRODUCT)
     while True:
         with transaction.atomic():
-            rows = list(
-                SearchOutbox.objects.select_for_update(skip_locked=True).order_by("pk")[:batch_size]
-            )
+            rows = list(pending.select_for_update(skip_locked=True).order_by("pk")[:batch_size])
             if not rows:
                 return report
             try:
-                result = delivery.sync_products({row.product_id for row in rows})
+                result = delivery.sync_products({row.object_id for row in rows})
             except Exception as error:
                 logger.exception("search delivery failed; %d outbox rows kept", len(rows))
                 _mark_failed(rows, repr(error))
                 report.failed += len(rows)
                 return report
-            failed_rows = [row for row in rows if row.product_id in result.failed]
+            failed_rows = [row for row in rows if row.object_id in result.failed]
             for row in failed_rows:
-                _mark_failed([row], result.failed[row.product_id])
-            delivered = [row.pk for row in rows if row.product_id not in result.failed]
-            SearchOutbox.objects.filter(pk__in=delivered).delete()
+                _mark_failed([row], result.failed[row.object_id])
+            delivered = [row.pk for row in rows if row.object_id not in result.failed]
+            ChangeRecord.objects.filter(pk__in=delivered).delete()
             report.delivered += len(delivered)
             report.failed += len(failed_rows)
             if failed_rows and not delivered:
@@ -92,8 +69,29 @@ def deliver_outbox(*, batch_size: int = DELIVERY_BATCH_SIZE) -> DeliveryReport:
                 return report
 
 
-def _mark_failed(rows: list[SearchOutbox], error: str) -> None:
-    SearchOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(
+@transaction.atomic
+def _expand_to_products() -> None:
+    """Replace each seller or category change by a change of each of its products.
+
+    Expanded when delivered, in one transaction with the rows it replaces, so
+    the products are those the seller or category has once the change committed.
+    """
+    groups = list(
+        ChangeRecord.objects.select_for_update(skip_locked=True)
+        .filter(topic__in=_PRODUCTS_OF)
+        .order_by("pk")
+    )
+    product_ids = set()
+    for row in groups:
+        product_ids.update(_PRODUCTS_OF[row.topic](row.object_id))
+    ChangeRecord.objects.bulk_create(
+        [ChangeRecord(topic=changes.PRODUCT, object_id=pk) for pk in sorted(product_ids)]
+    )
+    ChangeRecord.objects.filter(pk__in=[row.pk for row in groups]).delete()
+
+
+def _mark_failed(rows: list[ChangeRecord], error: str) -> None:
+    ChangeRecord.objects.filter(pk__in=[row.pk for row in rows]).update(
         attempts=F("attempts") + 1, last_error=error[:2000]
     )
 

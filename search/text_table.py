@@ -13,12 +13,11 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Category
+from catalog.models import Category, Product
 from market.core.folding import fold
 from search.documents import document_source
 from search.models import ProductSearchText
 from search.rows import BULK_CHUNK_SIZE, CatalogLookups, chunks, product_rows
-from search.selectors import live_products
 
 _WORD = re.compile(r"\w+")
 
@@ -78,7 +77,7 @@ def rebuild_search_text(*, chunk_size: int = BULK_CHUNK_SIZE) -> int:
     lookups = CatalogLookups()
     with transaction.atomic():
         writer = SearchTextRebuild()
-        rows = product_rows(live_products(), chunk_size=chunk_size)
+        rows = product_rows(Product.objects.live(), chunk_size=chunk_size)
         for chunk in chunks(rows, chunk_size):
             writer.add([search_text_values(row, *lookups.for_row(row)) for row in chunk])
         writer.finish()
@@ -101,7 +100,7 @@ class SearchTextRebuild:
         self.count = 0
         self._meta = ProductSearchText._meta
         self._copying = connection.vendor == "postgresql"
-        ProductSearchText.objects.exclude(product__in=live_products()).delete()
+        ProductSearchText.objects.exclude(product__in=Product.objects.live()).delete()
         if self._copying:
             staging = self._quote(self.STAGING_TABLE)
             with connection.cursor() as cursor:

@@ -17,7 +17,16 @@ from catalog.models import (
     ProductVariant,
     Stock,
 )
-from catalog.selectors import category_levels, ocop_stars_by_product
+from catalog.selectors import (
+    LISTED_IMAGE,
+    LISTED_MAX_PRICE,
+    LISTED_MIN_PRICE,
+    LISTED_OCOP_STARS,
+    category_levels,
+    listed_thumbnail,
+    with_current_ocop_stars,
+    with_primary_image,
+)
 from market.core.graphql.dataloaders import DataLoader, group_by
 from market.core.graphql.execution import prime
 
@@ -111,31 +120,78 @@ class ThumbnailsByImageIdLoader(DataLoader):
         return [thumbnails.get(key, []) for key in keys]
 
 
-class PrimaryImageByProductIdLoader(DataLoader):
-    """Each product's first image with its thumbnails, as ``(image, thumbnails)``.
+# ---------------------------------------------------------------- listing columns
+#
+# A product card's price range, stars and thumbnail are the listing columns of
+# ``catalog.selectors``: a product list computes them in its page query and
+# primes these loaders with them (``prime_listing_columns``); any other product
+# (a node, a mutation's payload) gets the same columns from one batch query.
 
-    Built on the two loaders above, so a page that asks for both ``images``
-    and ``thumbnail`` still queries each table once.
+
+def _listing_columns(keys, annotate, *columns: str) -> dict:
+    rows = annotate(Product.objects.filter(pk__in=keys)).values_list("pk", *columns)
+    return {pk: tuple(values) for pk, *values in rows}
+
+
+class PriceRangeByProductIdLoader(DataLoader):
+    """``(lowest, highest)`` variant price; both null without variants.
+
+    Unprimed, it reads the variants loader rather than the price columns: a card
+    that shows its variants too (search results do) then costs no extra query.
     """
 
     def batch_load(self, keys):
-        images = load_now(ImagesByProductIdLoader(self.context), list(keys))
-        primaries = [product_images[0] if product_images else None for product_images in images]
-        image_ids = [image.pk for image in primaries if image is not None]
-        thumbnails = dict(
-            zip(
-                image_ids,
-                load_now(ThumbnailsByImageIdLoader(self.context), image_ids),
-                strict=True,
-            )
-        )
-        return [None if image is None else (image, thumbnails[image.pk]) for image in primaries]
+        ranges = []
+        for variants in load_now(VariantsByProductIdLoader(self.context), list(keys)):
+            prices = [variant.price for variant in variants]
+            ranges.append((min(prices), max(prices)) if prices else (None, None))
+        return ranges
 
 
 class OcopStarsByProductIdLoader(DataLoader):
+    """The most stars among current certificates; null without one."""
+
     def batch_load(self, keys):
-        stars = ocop_stars_by_product(list(keys))
-        return [stars.get(key) for key in keys]
+        stars = _listing_columns(keys, with_current_ocop_stars, LISTED_OCOP_STARS)
+        return [stars.get(key, (None,))[0] for key in keys]
+
+
+class PrimaryThumbnailByProductIdLoader(DataLoader):
+    """``(image file, thumbnail file)`` names of the first image and of its smallest
+    thumbnail at least ``size`` large; either null where there is none."""
+
+    def __init__(self, context, size: int):
+        super().__init__(context, size)
+        self.size = size
+
+    def batch_load(self, keys):
+        files = _listing_columns(
+            keys,
+            lambda products: with_primary_image(products, [self.size]),
+            LISTED_IMAGE,
+            listed_thumbnail(self.size),
+        )
+        return [files.get(key, (None, None)) for key in keys]
+
+
+def prime_listing_columns(context, products, thumbnail_sizes) -> None:
+    """Hand the listing columns of a page's ``products`` to the loaders above."""
+    for product in products:
+        columns = product.__dict__
+        if LISTED_MIN_PRICE in columns:
+            prime(
+                PriceRangeByProductIdLoader(context),
+                product.pk,
+                (columns[LISTED_MIN_PRICE], columns[LISTED_MAX_PRICE]),
+            )
+        if LISTED_OCOP_STARS in columns:
+            prime(OcopStarsByProductIdLoader(context), product.pk, columns[LISTED_OCOP_STARS])
+        for size in thumbnail_sizes:
+            prime(
+                PrimaryThumbnailByProductIdLoader(context, size),
+                product.pk,
+                (columns[LISTED_IMAGE], columns[listed_thumbnail(size)]),
+            )
 
 
 class OcopCertificatesByProductIdLoader(DataLoader):

@@ -4,6 +4,8 @@ import graphene
 from django.utils.translation import gettext as _
 from graphql.execution.values import get_argument_values
 
+from catalog.graphql.category_types import Category, CategoryCountableConnection
+from catalog.graphql.dataloaders import prime_listing_columns
 from catalog.graphql.filters import (
     category_filter_from_input,
     category_list_arguments,
@@ -11,19 +13,12 @@ from catalog.graphql.filters import (
     product_list_arguments,
 )
 from catalog.graphql.sorters import product_sort_keys
-from catalog.graphql.types import (
-    MAX_THUMBNAIL_SIZE,
-    Category,
-    CategoryCountableConnection,
-    Product,
-    ProductCountableConnection,
-)
+from catalog.graphql.types import MAX_THUMBNAIL_SIZE, Product, ProductCountableConnection
 from catalog.models import Category as CategoryModel
+from catalog.models import Product as ProductModel
 from catalog.selectors import (
     category_list,
-    category_subtree_ids,
     product_list,
-    visible_products,
     with_current_ocop_stars,
     with_price_range,
     with_primary_image,
@@ -57,23 +52,24 @@ def resolve_products(
     if seller_id is not None:
         products = products.filter(seller_id=seller_id)
     if category_id is not None:
-        products = products.filter(category_id__in=category_subtree_ids(category_id))
-    return paginate(
-        with_listing_columns(products, info),
-        connection_type=ProductCountableConnection,
-        sort_keys=sort_keys,
-        **connection_args,
+        products = products.filter(category_id__in=CategoryModel.objects.subtree_ids([category_id]))
+    products, thumbnail_sizes = with_listing_columns(products, info)
+    page = paginate(
+        products, connection_type=ProductCountableConnection, sort_keys=sort_keys, **connection_args
     )
+    prime_listing_columns(info.context, [edge.node for edge in page.edges], thumbnail_sizes)
+    return page
 
 
-def with_listing_columns(products, info):
+def with_listing_columns(products, info) -> tuple:
     """The columns of ``catalog.selectors``' listing section, and the seller and
-    category rows, that the selected product fields read (see ``Product.resolve_pricing``,
-    ``resolve_ocop_stars``, ``resolve_thumbnail``, ``resolve_seller`` and
-    ``resolve_category``): a storefront grid then costs no query per table for them."""
+    category rows, that the selected product fields read, with the thumbnail sizes
+    asked for: the page's query computes them, ``prime_listing_columns`` hands them
+    to the loaders ``Product``'s resolvers read, and a storefront grid then costs no
+    query per table for them."""
     selection = selected_node_fields(info)
     if selection is None:
-        return products
+        return products, []
     node_type, field_nodes = selection
     names = {node.name.value for node in field_nodes}
     # Joined rather than loaded after the page; the seller's address (the Seller
@@ -99,7 +95,7 @@ def with_listing_columns(products, info):
                 sizes.add(size)
     if sizes:
         products = with_primary_image(products, sizes)
-    return products
+    return products, sorted(sizes)
 
 
 def _exactly_one(id_value, slug) -> None:
@@ -143,7 +139,7 @@ class CatalogQueries(graphene.ObjectType):
     @staticmethod
     def resolve_product(_root, info, id=None, slug=None):
         _exactly_one(id, slug)
-        products = visible_products(info.context.user)
+        products = ProductModel.objects.visible_to(info.context.user)
         if id is not None:
             return products.filter(pk=decode_id(id, "Product", field="id")).first()
         return products.filter(slug=slug).first()

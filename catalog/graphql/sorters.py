@@ -3,6 +3,7 @@
 import graphene
 
 from market.core.graphql.connection import SortKey
+from market.core.graphql.inputs import enum_value
 from market.core.graphql.sorting import OrderDirection, is_descending
 
 
@@ -42,10 +43,6 @@ _COLUMNS = {
 }
 
 
-def _value(member) -> str:
-    return getattr(member, "value", member)
-
-
 def product_sort_keys(sort_by) -> list[SortKey]:
     """Sort keys for ``paginate``; the primary key is appended there as the tie-breaker.
 
@@ -54,4 +51,4 @@ def product_sort_keys(sort_by) -> list[SortKey]:
     if not sort_by:
         return [SortKey("name")]
     descending = is_descending(sort_by)
-    return [SortKey(column, descending) for column in _COLUMNS[_value(sort_by["field"])]]
+    return [SortKey(column, descending) for column in _COLUMNS[enum_value(sort_by["field"])]]

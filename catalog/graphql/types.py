@@ -1,4 +1,7 @@
-"""GraphQL types of the catalog. Every related or list field goes through a dataloader."""
+"""GraphQL types of the catalog's products (categories are in ``category_types``).
+
+Every related or list field goes through a dataloader.
+"""
 
 import json
 
@@ -8,15 +11,14 @@ from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from catalog import models
+from catalog.graphql.category_types import Category
 from catalog.graphql.dataloaders import (
     CategoryByIdLoader,
-    CategoryLevelByIdLoader,
-    CategoryTranslationByCategoryIdLoader,
-    ChildrenByCategoryIdLoader,
     ImagesByProductIdLoader,
     OcopCertificatesByProductIdLoader,
     OcopStarsByProductIdLoader,
-    PrimaryImageByProductIdLoader,
+    PriceRangeByProductIdLoader,
+    PrimaryThumbnailByProductIdLoader,
     ProductByIdLoader,
     ProductTranslationByProductIdLoader,
     StockAndSellerIdByVariantIdLoader,
@@ -24,19 +26,8 @@ from catalog.graphql.dataloaders import (
     ThumbnailsByImageIdLoader,
     VariantsByProductIdLoader,
 )
-from catalog.graphql.filters import product_list_arguments
-from catalog.selectors import (
-    LISTED_IMAGE,
-    LISTED_MAX_PRICE,
-    LISTED_MIN_PRICE,
-    LISTED_OCOP_STARS,
-    can_see_stock,
-    certificate_is_current,
-    listed_thumbnail,
-    sees_all_certificates,
-    visible_certificates,
-    visible_products,
-)
+from catalog.graphql.nodes import PrimaryKeyNodeMixin, language_value
+from catalog.selectors import can_see_stock, sees_all_certificates, visible_certificates
 from market.core.errors import InvalidInput
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.dataloaders import then
@@ -67,14 +58,15 @@ def _user(info):
     return info.context.user
 
 
-def _language(language_code) -> str:
-    return getattr(language_code, "value", language_code)
-
-
 def _absolute_url(info, file_field) -> str | None:
     if not file_field:
         return None
     return info.context.build_absolute_uri(file_field.url)
+
+
+def _file_url(info, model, field: str, name: str) -> str:
+    """The absolute URL of a stored file's ``name``, as ``model.field`` would give it."""
+    return info.context.build_absolute_uri(model._meta.get_field(field).storage.url(name))
 
 
 def _check_thumbnail_size(size: int | None) -> None:
@@ -97,18 +89,6 @@ def thumbnail_url(info, image, thumbnails, size: int | None) -> str | None:
     return _absolute_url(info, image.image)
 
 
-class _PrimaryKeyNodeMixin:
-    """``node(id:)`` with a malformed primary key answers null, not a server error."""
-
-    @classmethod
-    def get_node(cls, info, id):
-        try:
-            primary_key = int(id)
-        except (TypeError, ValueError):
-            return None
-        return super().get_node(info, primary_key)
-
-
 # ---------------------------------------------------------------- translations
 
 
@@ -122,80 +102,10 @@ class ProductTranslation(DjangoObjectType):
         description = "A product's name and description in another language."
 
 
-class CategoryTranslation(DjangoObjectType):
-    language_code = graphene.Field(LanguageCodeEnum, required=True)
-
-    class Meta:
-        model = models.CategoryTranslation
-        interfaces = (graphene.relay.Node,)
-        fields = ("id", "name", "description")
-        description = "A category's name and description in another language."
-
-
-# ---------------------------------------------------------------- categories
-
-
-class Category(_PrimaryKeyNodeMixin, DjangoObjectType):
-    parent = graphene.Field(lambda: Category)
-    children = graphene.List(
-        graphene.NonNull(lambda: Category),
-        required=True,
-        description="Direct subcategories, by name.",
-    )
-    level = graphene.Int(required=True, description="Depth in the tree: 0 for top level.")
-    products = graphene.Field(
-        lambda: ProductCountableConnection,
-        description="Visible products of this category and its descendants.",
-        **product_list_arguments(),
-    )
-    translation = graphene.Field(
-        CategoryTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        description="The translation into ``languageCode``; null when there is none.",
-    )
-
-    class Meta:
-        model = models.Category
-        interfaces = (graphene.relay.Node,)
-        fields = ("id", "name", "slug", "description")
-        description = "A category of products; categories form a tree."
-
-    @staticmethod
-    def resolve_parent(root: models.Category, info):
-        if root.parent_id is None:
-            return None
-        return CategoryByIdLoader(info.context).load(root.parent_id)
-
-    @staticmethod
-    def resolve_children(root: models.Category, info):
-        return ChildrenByCategoryIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_level(root: models.Category, info):
-        return CategoryLevelByIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_products(root: models.Category, info, **kwargs):
-        # catalog.graphql.queries imports this module; import back at call time.
-        from catalog.graphql.queries import resolve_products
-
-        return resolve_products(info, category_id=root.pk, **kwargs)
-
-    @staticmethod
-    def resolve_translation(root: models.Category, info, language_code):
-        loader = CategoryTranslationByCategoryIdLoader(info.context, _language(language_code))
-        return loader.load(root.pk)
-
-
-class CategoryCountableConnection(CountableConnection):
-    class Meta:
-        node = Category
-
-
 # ---------------------------------------------------------------- OCOP certificates
 
 
-class OcopCertificate(_PrimaryKeyNodeMixin, DjangoObjectType):
+class OcopCertificate(PrimaryKeyNodeMixin, DjangoObjectType):
     level = graphene.Field(OcopLevelEnum, required=True)
     product_group = graphene.Field(OcopProductGroupEnum, required=True)
     status = graphene.Field(OcopCertificateStatusEnum, required=True)
@@ -230,7 +140,7 @@ class OcopCertificate(_PrimaryKeyNodeMixin, DjangoObjectType):
 # ---------------------------------------------------------------- images
 
 
-class ProductImage(_PrimaryKeyNodeMixin, DjangoObjectType):
+class ProductImage(PrimaryKeyNodeMixin, DjangoObjectType):
     url = graphene.String(required=True, description="Absolute URL of the original image.")
     thumbnail_url = graphene.String(
         size=graphene.Int(
@@ -251,7 +161,9 @@ class ProductImage(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return models.ProductImage.objects.filter(product__in=visible_products(_user(info)))
+        return models.ProductImage.objects.filter(
+            product__in=models.Product.objects.visible_to(_user(info))
+        )
 
     @staticmethod
     def resolve_url(root: models.ProductImage, info):
@@ -284,7 +196,7 @@ class Stock(DjangoObjectType):
         return root.quantity_available
 
 
-class ProductVariant(_PrimaryKeyNodeMixin, DjangoObjectType):
+class ProductVariant(PrimaryKeyNodeMixin, DjangoObjectType):
     price = graphene.Field(Money, required=True)
     compare_at_price = graphene.Field(Money, description="The price before a discount, if any.")
     quantity_available = graphene.Int(required=True, description="Units that can be bought now.")
@@ -302,7 +214,9 @@ class ProductVariant(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return models.ProductVariant.objects.filter(product__in=visible_products(_user(info)))
+        return models.ProductVariant.objects.filter(
+            product__in=models.Product.objects.visible_to(_user(info))
+        )
 
     @staticmethod
     def resolve_price(root: models.ProductVariant, _info):
@@ -367,27 +281,12 @@ class ProductPricingInfo(graphene.ObjectType):
     )
 
 
-def _pricing(lowest: int | None, highest: int | None) -> ProductPricingInfo | None:
+def _pricing(prices: tuple[int | None, int | None]) -> ProductPricingInfo | None:
     """Null without variants (then both prices are null)."""
+    lowest, highest = prices
     if lowest is None:
         return None
     return ProductPricingInfo(price_range=MoneyRange(start=vnd(lowest), stop=vnd(highest)))
-
-
-class _ListedFile:
-    """A file of a listing column, as ``_absolute_url`` reads a ``FieldFile``: the
-    URL is the one the model's own file field would give."""
-
-    def __init__(self, model, field: str, name: str | None):
-        self.storage = model._meta.get_field(field).storage
-        self.name = name
-
-    def __bool__(self) -> bool:
-        return bool(self.name)
-
-    @property
-    def url(self) -> str:
-        return self.storage.url(self.name)
 
 
 def _seller_type():
@@ -397,7 +296,7 @@ def _seller_type():
     return Seller
 
 
-class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
+class Product(PrimaryKeyNodeMixin, DjangoObjectType):
     attributes = graphene.List(
         graphene.NonNull(ProductAttribute), required=True, description="Sorted by name."
     )
@@ -447,7 +346,7 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        return visible_products(_user(info))
+        return models.Product.objects.visible_to(_user(info))
 
     @staticmethod
     def resolve_attributes(root: models.Product, _info):
@@ -485,32 +384,20 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
     @staticmethod
     def resolve_thumbnail(root: models.Product, info, size=DEFAULT_THUMBNAIL_SIZE):
         _check_thumbnail_size(size)
-        listed = root.__dict__
-        if listed_thumbnail(size) in listed:
-            # From the list's page query (catalog.graphql.queries.with_listing_columns),
-            # chosen as ``thumbnail_url`` chooses.
-            if listed[LISTED_IMAGE] is None:
-                return None
-            if listed[listed_thumbnail(size)]:
-                file = _ListedFile(
-                    models.ProductImageThumbnail, "file", listed[listed_thumbnail(size)]
-                )
-            else:
-                file = _ListedFile(models.ProductImage, "image", listed[LISTED_IMAGE])
-            return _absolute_url(info, file)
 
-        def pick(primary):
-            if primary is None:
+        def url(files):
+            # Chosen as ``thumbnail_url`` chooses, from the listing columns.
+            image, thumbnail = files
+            if not image:
                 return None
-            image, thumbnails = primary
-            return thumbnail_url(info, image, thumbnails, size)
+            if thumbnail:
+                return _file_url(info, models.ProductImageThumbnail, "file", thumbnail)
+            return _file_url(info, models.ProductImage, "image", image)
 
-        return then(PrimaryImageByProductIdLoader(info.context).load(root.pk), pick)
+        return then(PrimaryThumbnailByProductIdLoader(info.context, size).load(root.pk), url)
 
     @staticmethod
     def resolve_ocop_stars(root: models.Product, info):
-        if LISTED_OCOP_STARS in root.__dict__:
-            return root.__dict__[LISTED_OCOP_STARS]
         return OcopStarsByProductIdLoader(info.context).load(root.pk)
 
     @staticmethod
@@ -520,21 +407,12 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
         today = timezone.localdate()
         return then(
             OcopCertificatesByProductIdLoader(info.context).load(root.pk),
-            lambda certificates: [c for c in certificates if certificate_is_current(c, today)],
+            lambda certificates: [c for c in certificates if c.is_current(today)],
         )
 
     @staticmethod
     def resolve_pricing(root: models.Product, info):
-        if LISTED_MIN_PRICE in root.__dict__:
-            return _pricing(root.__dict__[LISTED_MIN_PRICE], root.__dict__[LISTED_MAX_PRICE])
-
-        def pricing(variants):
-            if not variants:
-                return None
-            prices = [variant.price for variant in variants]
-            return _pricing(min(prices), max(prices))
-
-        return then(VariantsByProductIdLoader(info.context).load(root.pk), pricing)
+        return then(PriceRangeByProductIdLoader(info.context).load(root.pk), _pricing)
 
     @staticmethod
     def resolve_is_available(root: models.Product, info):
@@ -547,7 +425,7 @@ class Product(_PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_translation(root: models.Product, info, language_code):
-        loader = ProductTranslationByProductIdLoader(info.context, _language(language_code))
+        loader = ProductTranslationByProductIdLoader(info.context, language_value(language_code))
         return loader.load(root.pk)
 
 

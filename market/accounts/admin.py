@@ -81,7 +81,7 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Sign out everywhere (revoke all refresh tokens)"))
     def revoke_refresh_tokens(self, request, queryset):
-        revoked = sum(services.revoke_all_refresh_tokens(user=user) for user in queryset)
+        revoked = sum(services.tokens_revoke_all(user=user) for user in queryset)
         self.message_user(request, _tokens_revoked(revoked))
 
 
@@ -103,9 +103,7 @@ class RefreshTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected refresh tokens"))
     def revoke(self, request, queryset):
-        revoked = services.revoke_refresh_tokens(
-            token_ids=list(queryset.values_list("pk", flat=True))
-        )
+        revoked = services.tokens_revoke(token_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _tokens_revoked(revoked), messages.SUCCESS)
 
 

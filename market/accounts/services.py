@@ -32,7 +32,9 @@ def normalize_email(email: str) -> str:
 
 
 @transaction.atomic
-def register_buyer(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def account_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     email = normalize_email(email)
     errors: dict[str, list[ValidationError]] = {}
     try:
@@ -64,7 +66,7 @@ def register_buyer(*, email: str, password: str, first_name: str = "", last_name
 
 
 @transaction.atomic
-def create_tokens(*, email: str, password: str, client_address: str) -> IssuedTokens:
+def token_create(*, email: str, password: str, client_address: str) -> IssuedTokens:
     """Sign in with email and password: an access token and a new refresh token.
 
     Throttled (see ``throttling``): a refused attempt raises ``Throttled``
@@ -89,7 +91,7 @@ def create_tokens(*, email: str, password: str, client_address: str) -> IssuedTo
 
 
 @transaction.atomic
-def request_password_reset(*, email: str, client_address: str) -> None:
+def password_reset_request(*, email: str, client_address: str) -> None:
     """Email a set-password link to the account with ``email``, if there is an active one.
 
     The caller learns nothing either way, so the request cannot be used to find
@@ -113,7 +115,7 @@ def request_password_reset(*, email: str, client_address: str) -> None:
 
 
 @transaction.atomic
-def set_password(*, email: str, token: str, password: str, client_address: str) -> IssuedTokens:
+def password_set(*, email: str, token: str, password: str, client_address: str) -> IssuedTokens:
     """Set a password with the token of an emailed link, and sign in.
 
     Every session open before is ended: a reset usually means the old password
@@ -138,18 +140,21 @@ def set_password(*, email: str, token: str, password: str, client_address: str) 
     user.set_password(password)
     user.last_login = timezone.now()
     user.save(update_fields=["password", "last_login"])
-    revoke_all_refresh_tokens(user=user)
+    tokens_revoke_all(user=user)
     throttling.signed_in(email=email, address=client_address)
     return _issue_tokens(user)
 
 
 @transaction.atomic
-def rotate_refresh_token(*, refresh_token: str) -> IssuedTokens:
+def token_refresh(*, refresh_token: str) -> IssuedTokens:
     """Trade a refresh token for a new pair; the one presented is revoked.
 
-    A refresh token is good for one rotation. Presenting it again raises
-    ``JWT_REVOKED``; the caller then ends the user's sessions with
-    ``revoke_all_after_reuse`` (see there why that is a separate step).
+    A refresh token is good for one rotation. A rotated token that comes back
+    means two parties hold it, the user and whoever copied it; neither can be
+    told apart, so both are signed out: the ``JWT_REVOKED`` error carries the
+    sign-out as ``after_rollback``, because the failed rotation's transaction is
+    rolled back and the sign-out must be written all the same (the mutation base
+    runs it after the rollback).
     """
     claims = _decode(refresh_token, jwt.REFRESH, field="refresh_token")
     stored = (
@@ -167,6 +172,7 @@ def rotate_refresh_token(*, refresh_token: str) -> IssuedTokens:
             _("The refresh token was already used or revoked."),
             code="JWT_REVOKED",
             field="refresh_token",
+            after_rollback=partial(tokens_revoke_all, user=stored.user),
         )
     if not stored.user.is_active:
         raise DomainError(_("This account is disabled."), code="INACTIVE", field="refresh_token")
@@ -176,26 +182,7 @@ def rotate_refresh_token(*, refresh_token: str) -> IssuedTokens:
 
 
 @transaction.atomic
-def revoke_all_after_reuse(*, refresh_token: str) -> int:
-    """Revoke every refresh token of the user whose revoked token was presented again.
-
-    A rotated token that comes back means two parties hold it: the user and
-    whoever copied it. Neither can be told apart, so both are signed out.
-    This runs after the failed rotation has been rolled back, which is why it
-    is not part of ``rotate_refresh_token``.
-    """
-    try:
-        claims = jwt.decode(refresh_token, expected_type=jwt.REFRESH)
-    except jwt.TokenError:
-        return 0
-    stored = RefreshToken.objects.filter(jti=claims["jti"], revoked_at__isnull=False).first()
-    if stored is None:
-        return 0
-    return revoke_all_refresh_tokens(user=stored.user)
-
-
-@transaction.atomic
-def revoke_all_refresh_tokens(*, user: User) -> int:
+def tokens_revoke_all(*, user: User) -> int:
     """End every session of ``user``: access tokens already issued live out their few minutes."""
     return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -203,7 +190,7 @@ def revoke_all_refresh_tokens(*, user: User) -> int:
 
 
 @transaction.atomic
-def revoke_refresh_tokens(*, token_ids: list[int]) -> int:
+def tokens_revoke(*, token_ids: list[int]) -> int:
     return RefreshToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

@@ -35,19 +35,24 @@ from django.conf import settings
 from market.core import throttle
 
 KNOWN_ADDRESS = "sign-in/known-address"
+# Per scope, the settings of its two limits: per account and address, per address.
+_RATES = {
+    "sign-in": ("SIGN_IN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS", "SIGN_IN_ATTEMPTS_PER_ADDRESS"),
+    "password-reset": (
+        "PASSWORD_RESET_REQUESTS_PER_ACCOUNT_AND_ADDRESS",
+        "PASSWORD_RESET_REQUESTS_PER_ADDRESS",
+    ),
+    "set-password": (
+        "SET_PASSWORD_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS",
+        "SET_PASSWORD_ATTEMPTS_PER_ADDRESS",
+    ),
+}
 
 
 def sign_in_attempt(*, email: str, address: str) -> None:
     """Count a sign-in attempt, or raise ``Throttled``."""
     network = throttle.address_key(address)
-    limits = [
-        throttle.Limit(
-            "sign-in/account+address",
-            settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS,
-            (email, network),
-        ),
-        throttle.Limit("sign-in/address", settings.SIGN_IN_ATTEMPTS_PER_ADDRESS, (network,)),
-    ]
+    limits = _limits("sign-in", email, network)
     if not throttle.is_remembered(KNOWN_ADDRESS, (email, network)):
         limits.append(
             throttle.Limit("sign-in/account", settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT, (email,))
@@ -58,13 +63,7 @@ def sign_in_attempt(*, email: str, address: str) -> None:
 def signed_in(*, email: str, address: str) -> None:
     """After a successful sign-in: a clean slate from here, and a known address for a while."""
     network = throttle.address_key(address)
-    throttle.clear(
-        throttle.Limit(
-            "sign-in/account+address",
-            settings.SIGN_IN_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS,
-            (email, network),
-        )
-    )
+    throttle.clear(_limits("sign-in", email, network)[0])
     throttle.remember(
         KNOWN_ADDRESS, (email, network), seconds=settings.SIGN_IN_KNOWN_ADDRESS_DAYS * 24 * 3600
     )
@@ -72,39 +71,30 @@ def signed_in(*, email: str, address: str) -> None:
 
 def password_reset_request(*, email: str, address: str) -> None:
     """Count a request for a set-password email, or raise ``Throttled``."""
-    network = throttle.address_key(address)
-    throttle.attempt(
-        [
-            throttle.Limit(
-                "password-reset/account+address",
-                settings.PASSWORD_RESET_REQUESTS_PER_ACCOUNT_AND_ADDRESS,
-                (email, network),
-            ),
-            throttle.Limit(
-                "password-reset/address", settings.PASSWORD_RESET_REQUESTS_PER_ADDRESS, (network,)
-            ),
-        ]
-    )
+    throttle.attempt(_limits("password-reset", email, throttle.address_key(address)))
 
 
 def set_password_attempt(*, email: str, address: str) -> None:
     """Count an attempt to use a set-password token, or raise ``Throttled``."""
-    throttle.attempt(_set_password_limits(email, throttle.address_key(address)))
+    throttle.attempt(_limits("set-password", email, throttle.address_key(address)))
 
 
 def set_password_token_accepted(*, email: str, address: str) -> None:
     """The token was right: further tries (say, a stronger password) start afresh."""
-    throttle.clear(_set_password_limits(email, throttle.address_key(address))[0])
+    throttle.clear(_limits("set-password", email, throttle.address_key(address))[0])
 
 
-def _set_password_limits(email: str, network: str) -> list[throttle.Limit]:
+def _limits(scope: str, email: str, network: str) -> list[throttle.Limit]:
+    """``scope``'s limit per account and address (the tight one, first), then per address.
+
+    The settings are read at each call, so that an override applies at once.
+    """
+    per_account_and_address, per_address = _RATES[scope]
     return [
         throttle.Limit(
-            "set-password/account+address",
-            settings.SET_PASSWORD_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS,
+            f"{scope}/account+address",
+            getattr(settings, per_account_and_address),
             (email, network),
         ),
-        throttle.Limit(
-            "set-password/address", settings.SET_PASSWORD_ATTEMPTS_PER_ADDRESS, (network,)
-        ),
+        throttle.Limit(f"{scope}/address", getattr(settings, per_address), (network,)),
     ]

@@ -5,20 +5,35 @@ Services raise ``django.core.exceptions.ValidationError`` keyed by field with a
 the problem is not about a single field.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 
 
 class DomainError(Exception):
+    """A refusal. ``after_rollback`` is work the refusal itself calls for, which must
+    survive the rollback of the caller's transaction (signing a user out everywhere
+    after a replayed refresh token): whoever rolls back runs it afterwards, as
+    ``market.core.graphql.mutations.BaseMutation`` does."""
+
     code = "INVALID"
     field: str | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        after_rollback: Callable[[], object] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         if field is not None:
             self.field = field
+        self.after_rollback = after_rollback
 
 
 class NotFound(DomainError):

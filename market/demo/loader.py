@@ -18,12 +18,8 @@ The one effect that must follow a catalog write, refreshing search, is asked
 for explicitly at the end, as the catalog services do.
 """
 
-import csv
 import datetime
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -41,13 +37,18 @@ from catalog.models import (
     Stock,
 )
 from market.accounts.models import Address, User
+from market.core import changes
 from market.core.slugs import slugify_name as demo_slug
+from market.demo.files import SELLERS_CSV as SELLERS_CSV
+from market.demo.files import (
+    DemoDataError,
+    ListedSeller,
+    check_demo_data,
+    iter_categories,
+    read_catalog,
+    read_sellers,
+)
 from market.sellers.models import Seller, SellerMembership
-from search.services import schedule_product_reindex
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-SELLERS_CSV = DATA_DIR / "sellers.csv"
-CATALOG_JSON = DATA_DIR / "catalog.json"
 
 # Local demo accounts: the password is printed by ``manage.py load_demo`` on purpose.
 DEMO_PASSWORD = "ocop-demo-2025"  # noqa: S105
@@ -55,8 +56,34 @@ DEMO_EMAIL_DOMAIN = "demo.ocop.vn"
 OPERATOR_EMAIL = f"operator@{DEMO_EMAIL_DOMAIN}"
 AUDITOR_EMAIL = f"auditor@{DEMO_EMAIL_DOMAIN}"
 BUYER_EMAIL = f"buyer@{DEMO_EMAIL_DOMAIN}"
+# The demo's operator, auditor and buyer: their e-mail address and fields.
+PLATFORM_USERS = {
+    "operator": (
+        OPERATOR_EMAIL,
+        # Operators run the marketplace, Django admin included (as create_superuser makes them).
+        {
+            "role": User.Role.OPERATOR,
+            "is_staff": True,
+            "is_superuser": True,
+            "first_name": "Quản trị sàn",
+            "last_name": "Demo",
+        },
+    ),
+    "auditor": (
+        AUDITOR_EMAIL,
+        {"role": User.Role.AUDITOR, "first_name": "Cán bộ Sở Nông nghiệp", "last_name": "Demo"},
+    ),
+    "buyer": (BUYER_EMAIL, {"role": User.Role.BUYER, "first_name": "Lan", "last_name": "Nguyễn"}),
+}
+# Each seller's owner: a buyer's account, owner through its membership.
+OWNER_FIELDS = {
+    "role": User.Role.BUYER,
+    "is_staff": False,
+    "is_superuser": False,
+    "first_name": "Chủ cơ sở",
+    "last_name": "Demo",
+}
 
-DEMO_CERTIFICATE_PREFIX = "DEMO-"
 DEMO_NOTICE = (
     "Giá, tồn kho và chứng nhận OCOP của cơ sở trên sàn này là dữ liệu minh họa (demo), "
     "không phải thông tin chính thức của cơ sở."
@@ -66,152 +93,8 @@ PROVINCE = "Khánh Hòa"  # Ninh Thuận was merged into Khánh Hòa on 2025-07-
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-class DemoDataError(Exception):
-    """The demo files disagree with each other, or the database refuses a reset."""
-
-
-@dataclass(frozen=True)
-class ListedSeller:
-    """One row of sellers.csv."""
-
-    name: str
-    kind: str
-    products: tuple[str, ...]
-    listed_on: tuple[str, ...]
-
-    @property
-    def slug(self) -> str:
-        return demo_slug(self.name)
-
-
 def owner_email(seller_slug: str) -> str:
     return f"owner+{seller_slug}@{DEMO_EMAIL_DOMAIN}"
-
-
-def _split(cell: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in cell.split(";") if part.strip())
-
-
-def read_sellers(path: Path = SELLERS_CSV) -> list[ListedSeller]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            ListedSeller(
-                name=row["seller_name"].strip(),
-                kind=row["seller_kind"].strip(),
-                products=_split(row["products"]),
-                listed_on=_split(row["listed_on"]),
-            )
-            for row in csv.DictReader(handle)
-        ]
-
-
-def read_catalog(path: Path = CATALOG_JSON) -> dict:
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def iter_categories(nodes: list[dict], parent: dict | None = None) -> Iterator[tuple[dict, dict]]:
-    """(category, parent) pairs, every parent before its children."""
-    for node in nodes:
-        yield node, parent
-        yield from iter_categories(node.get("children", []), node)
-
-
-def iter_products(catalog: dict) -> Iterator[tuple[dict, dict]]:
-    """(seller entry, product entry) pairs of the catalog file."""
-    for seller in catalog["sellers"]:
-        for product in seller["products"]:
-            yield seller, product
-
-
-# ---------------------------------------------------------------- checks
-
-
-def check_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
-    """Refuse files that disagree before anything is written.
-
-    The catalog must describe exactly the sellers of the csv, list exactly the
-    products the reports name for each (a seller the reports name no product
-    for may have invented ones, which say so), and mark every certificate as
-    demo; slugs, SKUs and certificate numbers must be unique.
-    """
-    problems: list[str] = []
-    kinds = set(Seller.Kind.values)
-    listed = {seller.name: seller for seller in sellers}
-    if len(listed) != len(sellers):
-        problems.append("sellers.csv names a seller twice")
-    described = [entry["name"] for entry in catalog["sellers"]]
-    if sorted(described) != sorted(listed):
-        missing = sorted(set(listed) - set(described))
-        extra = sorted(set(described) - set(listed))
-        problems.append(
-            f"catalog.json sellers differ from sellers.csv: missing {missing}, extra {extra}"
-        )
-    for seller in sellers:
-        if seller.kind not in kinds:
-            problems.append(f"{seller.name}: unknown kind {seller.kind!r}")
-
-    category_names = [node["name"] for node, _ in iter_categories(catalog["categories"])]
-    if len(set(map(demo_slug, category_names))) != len(category_names):
-        problems.append("two categories share a slug")
-
-    product_slugs: set[str] = set()
-    skus: set[str] = set()
-    numbers: set[str] = set()
-    for entry in catalog["sellers"]:
-        row = listed.get(entry["name"])
-        named = {product["listed_as"] for product in entry["products"]}
-        # A seller the reports name products for has exactly those; one they
-        # name none for may have invented ones only (listed_as null).
-        if row is not None and named != (set(row.products) if row.products else named & {None}):
-            problems.append(
-                f"{entry['name']}: products listed as {sorted(map(str, named))}, "
-                f"the reports name {sorted(row.products)}"
-            )
-        if not entry["description"].strip():
-            problems.append(f"{entry['name']}: empty description")
-        for product in entry["products"]:
-            problems.extend(_check_product(product, category_names, product_slugs, skus, numbers))
-    if problems:
-        raise DemoDataError("Demo data files disagree:\n  " + "\n  ".join(problems))
-
-
-def _is_whole_number(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_product(product, category_names, product_slugs, skus, numbers) -> list[str]:
-    problems = []
-    name = product["name"]
-    slug = demo_slug(name)
-    if slug in product_slugs:
-        problems.append(f"{name}: slug {slug} is not unique")
-    product_slugs.add(slug)
-    if product["category"] not in category_names:
-        problems.append(f"{name}: unknown category {product['category']!r}")
-    if not product["description"].strip() or not product["en"]["name"].strip():
-        problems.append(f"{name}: description or English name missing")
-    if not product["variants"]:
-        problems.append(f"{name}: no variants")
-    for variant in product["variants"]:
-        if variant["sku"] in skus:
-            problems.append(f"{name}: SKU {variant['sku']} is not unique")
-        skus.add(variant["sku"])
-        if not _is_whole_number(variant["price"]) or variant["price"] <= 0:
-            problems.append(f"{variant['sku']}: price must be a positive whole number of VND")
-        if not _is_whole_number(variant["stock"]) or variant["stock"] < 0:
-            problems.append(f"{variant['sku']}: stock must be a whole number, not negative")
-    certificate = product.get("certificate")
-    if certificate:
-        number = certificate["number"]
-        if not number.startswith(DEMO_CERTIFICATE_PREFIX):
-            problems.append(f"{name}: certificate {number} does not start with DEMO-")
-        if not certificate["issuing_decision"].startswith("DEMO"):
-            problems.append(f"{name}: issuing decision of {number} is not marked DEMO")
-        if number in numbers:
-            problems.append(f"{name}: certificate {number} is not unique")
-        numbers.add(number)
-    return problems
 
 
 # ---------------------------------------------------------------- loading
@@ -276,7 +159,7 @@ def load_demo(*, reset: bool = False) -> dict:
                 product = _load_product(seller, row, product_entry, categories, tally)
                 _load_certificate(product, product_entry, owner, staff["auditor"], tally)
                 product_ids.append(product.pk)
-        schedule_product_reindex(product_ids=product_ids)
+        changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
     return {
         **tally.present,
         "created": tally.created,
@@ -302,33 +185,11 @@ def _load_user(email: str, password_hash: str, tally: _Tally, **fields) -> User:
 
 
 def _load_platform_users(password_hash: str, tally: _Tally) -> dict[str, User]:
-    operator = _load_user(
-        OPERATOR_EMAIL,
-        password_hash,
-        tally,
-        role=User.Role.OPERATOR,
-        # Operators run the marketplace, Django admin included (as create_superuser makes them).
-        is_staff=True,
-        is_superuser=True,
-        first_name="Quản trị sàn",
-        last_name="Demo",
-    )
-    auditor = _load_user(
-        AUDITOR_EMAIL,
-        password_hash,
-        tally,
-        role=User.Role.AUDITOR,
-        first_name="Cán bộ Sở Nông nghiệp",
-        last_name="Demo",
-    )
-    buyer = _load_user(
-        BUYER_EMAIL,
-        password_hash,
-        tally,
-        role=User.Role.BUYER,
-        first_name="Lan",
-        last_name="Nguyễn",
-    )
+    users = {
+        key: _load_user(email, password_hash, tally, **fields)
+        for key, (email, fields) in PLATFORM_USERS.items()
+    }
+    buyer = users["buyer"]
     # A made-up shipping address so that checkout can be tried at once: ward
     # and province only, as addresses are written since the 2025 reform.
     _, created = Address.objects.update_or_create(
@@ -341,7 +202,7 @@ def _load_platform_users(password_hash: str, tally: _Tally) -> dict[str, User]:
         },
     )
     tally.add("addresses", created)
-    return {"operator": operator, "auditor": auditor, "buyer": buyer}
+    return users
 
 
 def _load_categories(nodes: list[dict], tally: _Tally) -> dict[str, Category]:
@@ -406,16 +267,7 @@ def _load_seller(row: ListedSeller, entry: dict, tally: _Tally) -> Seller:
 
 
 def _load_owner(seller: Seller, password_hash: str, tally: _Tally) -> User:
-    owner = _load_user(
-        owner_email(seller.slug),
-        password_hash,
-        tally,
-        role=User.Role.BUYER,
-        is_staff=False,
-        is_superuser=False,
-        first_name="Chủ cơ sở",
-        last_name="Demo",
-    )
+    owner = _load_user(owner_email(seller.slug), password_hash, tally, **OWNER_FIELDS)
     _, created = SellerMembership.objects.update_or_create(
         seller=seller, user=owner, defaults={"role": SellerMembership.Role.OWNER}
     )
@@ -547,4 +399,4 @@ def _delete_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
         if category and not category.products.exists() and not category.children.exists():
             category.delete()
     # Deleted products must leave the search index too.
-    schedule_product_reindex(product_ids=product_ids)
+    changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)

@@ -72,12 +72,12 @@ class SellerAdmin(admin.ModelAdmin):
     @admin.action(description=_("Suspend selected sellers"))
     def suspend(self, request, queryset):
         for seller in queryset:
-            services.update_seller(seller=seller, status=Seller.Status.SUSPENDED)
+            services.seller_update(seller=seller, status=Seller.Status.SUSPENDED)
 
     @admin.action(description=_("Reactivate selected sellers"))
     def reactivate(self, request, queryset):
         for seller in queryset:
-            services.update_seller(seller=seller, status=Seller.Status.ACTIVE)
+            services.seller_update(seller=seller, status=Seller.Status.ACTIVE)
 
 
 @admin.register(SellerInvitation)
@@ -104,7 +104,7 @@ class SellerInvitationAdmin(admin.ModelAdmin):
         revoked = 0
         for invitation in queryset:
             try:
-                services.revoke_invitation(invitation_id=invitation.pk, by=request.user)
+                services.seller_invitation_revoke(invitation_id=invitation.pk, by=request.user)
             except DomainError as exc:
                 self.message_user(
                     request,

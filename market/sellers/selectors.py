@@ -16,7 +16,7 @@ def sellers_visible_to(user) -> QuerySet[Seller]:
     return sellers.filter(status=Seller.Status.ACTIVE)
 
 
-def search_sellers(sellers: QuerySet[Seller], text: str) -> QuerySet[Seller]:
+def sellers_matching(sellers: QuerySet[Seller], text: str) -> QuerySet[Seller]:
     """Match the name as typed, or without diacritics ("phuoc hau" finds "Phước Hậu").
 
     The slug is the folded name, so it answers accent-free searches without a
@@ -100,25 +100,25 @@ def invitation_visible_to(user, pk: int) -> SellerInvitation | None:
     return None
 
 
-def pending_invitations() -> QuerySet[SellerInvitation]:
+def invitations_pending() -> QuerySet[SellerInvitation]:
     """Invitations still waiting for an answer: pending and not past their expiry."""
     return SellerInvitation.objects.filter(
         status=SellerInvitation.Status.PENDING, expires_at__gt=timezone.now()
     )
 
 
-def pending_invitations_of_users(user_ids: list[int]) -> QuerySet[SellerInvitation]:
+def invitations_pending_of_users(user_ids: list[int]) -> QuerySet[SellerInvitation]:
     return (
-        pending_invitations()
+        invitations_pending()
         .filter(user_id__in=user_ids)
         .select_related("seller__address", "user")
         .order_by("-created_at", "-pk")
     )
 
 
-def pending_invitations_of_sellers(seller_ids: list[int]) -> QuerySet[SellerInvitation]:
+def invitations_pending_of_sellers(seller_ids: list[int]) -> QuerySet[SellerInvitation]:
     return (
-        pending_invitations()
+        invitations_pending()
         .filter(seller_id__in=seller_ids)
         .select_related("seller__address", "user")
         .order_by("-created_at", "-pk")

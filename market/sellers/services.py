@@ -1,7 +1,8 @@
 """Writes for sellers: creating and editing a seller's profile; its staff and invitations.
 
 Who may create or edit a seller, or invite to it, is the caller's check (the
-GraphQL mutations use ``market.core.permissions``). The functions that answer
+GraphQL mutations use ``market.core.permissions``); which fields only operators
+change is ``seller_update``'s, given the person asking. The functions that answer
 an invitation or change a member take the acting user (``by``) and check the
 object-level rules themselves, under the seller's row lock, because who acts
 is part of the rule: only the invited person accepts, a member may leave, and
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
+from market.core import changes as outbox
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import is_operator, is_seller_owner
 from market.core.slugs import save_with_free_slug, slug_base
@@ -27,7 +29,6 @@ from market.sellers import selectors
 from market.sellers import tasks as seller_tasks
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from market.sellers.validators import normalize_phone, normalize_tax_code
-from search import services as search_services
 
 SLUG_MAX_LENGTH = 240  # leaves room for a "-<n>" suffix within the column's 255
 FALLBACK_SLUG = "nguoi-ban"
@@ -62,7 +63,7 @@ class LastOwner(DomainError):
 
 
 @transaction.atomic
-def create_seller(
+def seller_create(
     *,
     name: str,
     kind: str,
@@ -82,11 +83,22 @@ def create_seller(
 
 
 @transaction.atomic
-def update_seller(*, seller: Seller, address: dict | None = None, **changes) -> Seller:
-    """Change the given fields only; the slug stays, so the seller's links keep working."""
+def seller_update(
+    *, seller: Seller, by: User | None = None, address: dict | None = None, **changes
+) -> Seller:
+    """Change the given fields only; the slug stays, so the seller's links keep working.
+
+    Verification and status are for operators: ``by`` is the person asking (the
+    API always names one); ``None`` is the platform itself (the admin site, whose
+    own permissions guard it, and the demo loader).
+    """
     unknown = set(changes) - set(PROFILE_FIELDS) - set(OPERATOR_FIELDS)
     if unknown:
-        raise TypeError(f"update_seller() got unexpected fields {sorted(unknown)}")
+        raise TypeError(f"seller_update() got unexpected fields {sorted(unknown)}")
+    if by is not None and not is_operator(by):
+        for field in OPERATOR_FIELDS:
+            if field in changes:
+                raise PermissionDenied(_("Only operators verify or suspend sellers."), field=field)
     seller = (
         Seller.objects.select_for_update(of=("self",)).select_related("address").get(pk=seller.pk)
     )
@@ -96,14 +108,12 @@ def update_seller(*, seller: Seller, address: dict | None = None, **changes) -> 
     _apply_profile(seller, contact=contact, address=address)
     _save_checking_tax_code(seller)
     # The search index carries the seller's name, kind, place and status.
-    search_services.schedule_product_reindex(
-        product_ids=search_services.product_ids_for_seller(seller.pk)
-    )
+    outbox.change_record(topic=outbox.SELLER, object_ids=[seller.pk])
     return seller
 
 
 @transaction.atomic
-def invite_staff(
+def seller_staff_invite(
     *, seller: Seller, email: str, role: str, invited_by: User | None = None
 ) -> SellerInvitation:
     """Invite the person with ``email`` to ``seller``'s staff; they join only if they accept.
@@ -160,7 +170,9 @@ def invite_staff(
 
 
 @transaction.atomic
-def accept_invitation(*, invitation_id: int, by: User) -> tuple[SellerInvitation, SellerMembership]:
+def seller_invitation_accept(
+    *, invitation_id: int, by: User
+) -> tuple[SellerInvitation, SellerMembership]:
     """The invited person, signed in as ``by``, joins the seller in the invitation's role."""
     invitation = _invitation_to_answer(invitation_id, by=by)
     _check_may_be_staff(by, field="id")
@@ -174,7 +186,7 @@ def accept_invitation(*, invitation_id: int, by: User) -> tuple[SellerInvitation
 
 
 @transaction.atomic
-def decline_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
+def seller_invitation_decline(*, invitation_id: int, by: User) -> SellerInvitation:
     """The invited person, signed in as ``by``, says no; nothing else changes."""
     invitation = _invitation_to_answer(invitation_id, by=by)
     _decide(invitation, SellerInvitation.Status.DECLINED, by=by)
@@ -182,7 +194,7 @@ def decline_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
 
 
 @transaction.atomic
-def revoke_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
+def seller_invitation_revoke(*, invitation_id: int, by: User) -> SellerInvitation:
     """The seller's owner or an operator withdraws an invitation that waits for an answer."""
     invitation = _locked_invitation(invitation_id, by=by)
     if not (is_operator(by) or is_seller_owner(by, invitation.seller_id)):
@@ -193,7 +205,7 @@ def revoke_invitation(*, invitation_id: int, by: User) -> SellerInvitation:
 
 
 @transaction.atomic
-def remove_staff(*, membership_id: int, by: User) -> Seller:
+def seller_staff_remove(*, membership_id: int, by: User) -> Seller:
     """Take a person off a seller's staff: by its owners or operators, or by the person (leaving).
 
     A seller that has an owner always keeps one: the last owner can neither be
@@ -212,7 +224,7 @@ def remove_staff(*, membership_id: int, by: User) -> Seller:
 
 
 @transaction.atomic
-def change_staff_role(*, membership_id: int, role: str, by: User) -> SellerMembership:
+def seller_staff_role_update(*, membership_id: int, role: str, by: User) -> SellerMembership:
     """Make a member owner or staff: by the seller's owners or operators; never its last owner."""
     _check_role(role)
     membership = _locked_membership(membership_id, by=by)

@@ -175,17 +175,20 @@ def parse_query(query: str | None) -> ParsedQuery:
     return ParsedQuery(text=" ".join(words), words=words, terms=terms)
 
 
-def check_page(first: int | None) -> int:
-    if first is None:
-        return 20
-    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_PAGE_SIZE:
+def check_first(first: int, maximum: int) -> int:
+    """``first`` when it is a whole number from 1 to ``maximum``."""
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= maximum:
         raise InvalidInput(
             _("%(name)s must be between 1 and %(maximum)d.")
-            % {"name": "first", "maximum": MAX_PAGE_SIZE},
+            % {"name": "first", "maximum": maximum},
             code="INVALID_PAGINATION",
             field="first",
         )
     return first
+
+
+def check_page(first: int | None) -> int:
+    return 20 if first is None else check_first(first, MAX_PAGE_SIZE)
 
 
 def check_sort(sort: str | None) -> str:
@@ -305,6 +308,17 @@ def empty_facets() -> dict[str, list[FacetValue]]:
     return {name: [] for name in FACETS}
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search's input once ``SearchBackend.search`` has checked it."""
+
+    parsed: ParsedQuery
+    filters: SearchFilters
+    sort: str
+    first: int
+    after_values: list | None
+
+
 class SearchBackend(ABC):
     def search(
         self,
@@ -327,17 +341,10 @@ class SearchBackend(ABC):
         after_values = check_after(after, 2)
         if parsed.is_empty:
             return SearchResult(facets=empty_facets())
-        return self.run_search(parsed, filters, sort, first, after_values)
+        return self.run_search(SearchRequest(parsed, filters, sort, first, after_values))
 
     @abstractmethod
-    def run_search(
-        self,
-        parsed: ParsedQuery,
-        filters: SearchFilters,
-        sort: str,
-        first: int,
-        after_values: list | None,
-    ) -> SearchResult:
+    def run_search(self, request: SearchRequest) -> SearchResult:
         """The backend's own search, on input already checked by ``search``."""
 
     @abstractmethod
@@ -346,13 +353,7 @@ class SearchBackend(ABC):
 
 
 def check_suggest(prefix: str | None, first: int) -> tuple[str, int]:
-    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= MAX_SUGGESTIONS:
-        raise InvalidInput(
-            _("%(name)s must be between 1 and %(maximum)d.")
-            % {"name": "first", "maximum": MAX_SUGGESTIONS},
-            code="INVALID_PAGINATION",
-            field="first",
-        )
+    check_first(first, MAX_SUGGESTIONS)
     if prefix is None:
         return "", first
     if not isinstance(prefix, str):

@@ -22,7 +22,7 @@ from operator import and_, or_
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from market.core.pagination import encode_cursor
 from search.backends.base import (
     FACETS,
@@ -32,6 +32,7 @@ from search.backends.base import (
     SearchBackend,
     SearchFilters,
     SearchHit,
+    SearchRequest,
     SearchResult,
     check_suggest,
     correction_passes,
@@ -40,13 +41,6 @@ from search.backends.base import (
     highlight,
 )
 from search.models import ProductSearchText
-from search.selectors import (
-    category_with_descendants,
-    in_stock_subquery,
-    live_products,
-    lowest_price_subquery,
-    ocop_stars_subquery,
-)
 from search.text_table import folded_words
 
 # Integer weights so that relevance is exact in SQL and usable in a cursor.
@@ -168,7 +162,7 @@ def price_bucket() -> Case:
 def filter_condition(filters: SearchFilters) -> Q:
     condition = Q()
     if filters.category_ids:
-        condition &= Q(category_id__in=category_with_descendants(filters.category_ids))
+        condition &= Q(category_id__in=Category.objects.subtree_ids(filters.category_ids))
     if filters.seller_ids:
         condition &= Q(seller_id__in=filters.seller_ids)
     if filters.seller_kinds:
@@ -197,15 +191,8 @@ def keyset_condition(sort: str, values: list) -> Q:
 
 
 class DatabaseBackend(SearchBackend):
-    def run_search(
-        self,
-        parsed: ParsedQuery,
-        filters: SearchFilters,
-        sort: str,
-        first: int,
-        after_values: list | None,
-    ) -> SearchResult:
-
+    def run_search(self, request: SearchRequest) -> SearchResult:
+        parsed, filters, sort, first = request.parsed, request.filters, request.sort, request.first
         corrected: frozenset[str] = frozenset()
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))
@@ -222,8 +209,8 @@ class DatabaseBackend(SearchBackend):
                 if total_count or matched.exists():
                     break
         page = results
-        if after_values is not None:
-            page = page.filter(keyset_condition(sort, after_values))
+        if request.after_values is not None:
+            page = page.filter(keyset_condition(sort, request.after_values))
         rows = list(
             page.order_by(*SORT_KEYS[sort]).values(
                 "pk", "name", "search_score", "search_price_min", "search_listed_at"
@@ -270,14 +257,12 @@ class DatabaseBackend(SearchBackend):
             scores.append(word_score(word, term, near))
         base_score = reduce(lambda a, b: a + b, scores)
         return (
-            live_products()
+            Product.objects.live()
             .filter(reduce(and_, conditions))
-            .annotate(
-                search_ocop_stars=ocop_stars_subquery(),
-                search_price_min=lowest_price_subquery(),
-                search_in_stock=in_stock_subquery(),
-                search_listed_at=Coalesce("published_at", "created_at"),
-            )
+            .with_current_ocop_stars("search_ocop_stars", default=0)
+            .with_price_range(lowest="search_price_min")
+            .with_in_stock("search_in_stock")
+            .annotate(search_listed_at=Coalesce("published_at", "created_at"))
             .annotate(
                 search_price_bucket=price_bucket(),
                 search_score=base_score * ocop_percent(),
@@ -307,9 +292,9 @@ class DatabaseBackend(SearchBackend):
         if not folded:
             return []
         rows = (
-            live_products()
+            Product.objects.live()
             .filter(search_text__name_folded__contains=folded)
-            .annotate(search_ocop_stars=ocop_stars_subquery())
+            .with_current_ocop_stars("search_ocop_stars", default=0)
             .order_by("-search_ocop_stars", "name", "pk")
             .values_list("name", flat=True)[: first * 4]
         )

@@ -47,6 +47,7 @@ from search.backends.base import (
     SearchBackend,
     SearchFilters,
     SearchHit,
+    SearchRequest,
     SearchResult,
     SearchUnavailable,
     check_suggest,
@@ -273,25 +274,16 @@ def unknown_terms(response: dict) -> set[str]:
 
 
 class ElasticsearchBackend(SearchBackend):
-    def run_search(
-        self,
-        parsed: ParsedQuery,
-        filters: SearchFilters,
-        sort: str,
-        first: int,
-        after_values: list | None,
-    ) -> SearchResult:
-
+    def run_search(self, request: SearchRequest) -> SearchResult:
+        parsed, first = request.parsed, request.first
         corrected: frozenset[str] = frozenset()
-        body = self._body(parsed, filters, sort, first, after_values)
+        body = self._body(request)
         body["suggest"] = unknown_terms_suggester(parsed)
         response = self._execute(body)
         if response is not None and not response["aggregations"][TEXT_MATCHES]["doc_count"]:
             # The words as typed match nothing: try again with typo tolerance.
             for corrected in correction_passes(parsed.terms, unknown_terms(response)):
-                response = self._execute(
-                    self._body(parsed, filters, sort, first, after_values, corrected=corrected)
-                )
+                response = self._execute(self._body(request, corrected=corrected))
                 if response is None or response["aggregations"][TEXT_MATCHES]["doc_count"]:
                     break
         if response is None:
@@ -327,18 +319,19 @@ class ElasticsearchBackend(SearchBackend):
             has_next_page=len(raw_hits) > first,
         )
 
-    def _body(self, parsed, filters, sort, first, after_values, *, corrected=frozenset()) -> dict:
+    def _body(self, request: SearchRequest, *, corrected=frozenset()) -> dict:
+        aggregations = facet_aggregations(request.filters)
         body = {
-            "query": text_query(parsed, corrected=corrected),
-            "post_filter": post_filter(filters),
-            "size": first + 1,
+            "query": text_query(request.parsed, corrected=corrected),
+            "post_filter": post_filter(request.filters),
+            "size": request.first + 1,
             "track_total_hits": True,
-            "sort": SORT_CLAUSES[sort],
+            "sort": SORT_CLAUSES[request.sort],
             "_source": ["name"],
-            "aggs": {**facet_aggregations(filters), TEXT_MATCHES: {"filter": {"match_all": {}}}},
+            "aggs": {**aggregations, TEXT_MATCHES: {"filter": {"match_all": {}}}},
         }
-        if after_values is not None:
-            body["search_after"] = after_values
+        if request.after_values is not None:
+            body["search_after"] = request.after_values
         return body
 
     def _execute(self, body: dict) -> dict | None:

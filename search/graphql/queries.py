@@ -3,8 +3,9 @@
 import graphene
 
 from catalog.graphql.dataloaders import CategoryByIdLoader, load_now
-from catalog.selectors import visible_products
+from catalog.models import Product
 from market.core.errors import InvalidInput, NotFound
+from market.core.graphql.inputs import enum_value
 from market.core.graphql.mutations import decode_id
 from market.sellers.graphql.dataloaders import SellerByIdLoader
 from search.backends import get_backend
@@ -39,11 +40,11 @@ def _filters_from_input(data) -> dict:
     except NotFound as exc:
         raise InvalidInput(exc.message, code="INVALID_FILTER", field=exc.field) from None
     if data.get("seller_kinds") is not None:
-        filters["seller_kinds"] = [getattr(kind, "value", kind) for kind in data["seller_kinds"]]
+        filters["seller_kinds"] = enum_value(data["seller_kinds"])
     if data.get("ocop_stars") is not None:
         filters["ocop_stars"] = list(data["ocop_stars"])
     if data.get("price_ranges") is not None:
-        filters["price_ranges"] = [getattr(r, "value", r) for r in data["price_ranges"]]
+        filters["price_ranges"] = enum_value(data["price_ranges"])
     if data.get("in_stock") is not None:
         filters["in_stock"] = data["in_stock"]
     return filters
@@ -108,12 +109,12 @@ class SearchQueries(graphene.ObjectType):
         result = get_backend().search(
             query=query,
             filters=_filters_from_input(filter),
-            sort=getattr(sort_by, "value", sort_by),
+            sort=enum_value(sort_by),
             first=first,
             after=after,
         )
         # The index may lag a moment behind an unpublish: the database has the last word.
-        products = visible_products(info.context.user).in_bulk(result.ids)
+        products = Product.objects.visible_to(info.context.user).in_bulk(result.ids)
         edges = [
             SearchProductEdge(
                 node=products[hit.product_id],

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from market.accounts.models import Address, RefreshToken, User
-from market.accounts.services import create_tokens
+from market.accounts.services import token_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_user_add_page_asks_for_an_email_and_a_role_not_a_username(admin_client)
 
 def test_refresh_tokens_are_listed_and_read_only(admin_client):
     user = UserFactory()
-    create_tokens(email=user.email, password=PASSWORD, client_address="127.0.0.1")
+    token_create(email=user.email, password=PASSWORD, client_address="127.0.0.1")
     (token,) = RefreshToken.objects.filter(user=user)
 
     listed = admin_client.get(reverse("admin:accounts_refreshtoken_changelist"))
@@ -67,7 +67,7 @@ def test_address_search_finds_an_address_by_its_ward(admin_client):
 def test_admin_revokes_selected_refresh_tokens(admin_client):
     user = UserFactory()
     for _ in range(2):
-        create_tokens(email=user.email, password=PASSWORD, client_address="127.0.0.1")
+        token_create(email=user.email, password=PASSWORD, client_address="127.0.0.1")
     kept, revoked = RefreshToken.objects.order_by("pk")
 
     admin_client.post(
@@ -84,7 +84,7 @@ def test_admin_revokes_selected_refresh_tokens(admin_client):
 def test_admin_signs_a_user_out_everywhere(admin_client):
     user = UserFactory()
     for _ in range(2):
-        create_tokens(email=user.email, password=PASSWORD, client_address="127.0.0.1")
+        token_create(email=user.email, password=PASSWORD, client_address="127.0.0.1")
 
     admin_client.post(
         reverse("admin:accounts_user_changelist"),

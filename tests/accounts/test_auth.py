@@ -5,8 +5,9 @@ import time
 import jwt as pyjwt
 import pytest
 
-from market.accounts import jwt
+from market.accounts import jwt, services
 from market.accounts.models import RefreshToken, User
+from market.core.errors import DomainError
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +217,22 @@ def test_reusing_a_rotated_refresh_token_revokes_every_session_of_its_user(graph
         ("refreshToken", "JWT_REVOKED")
     ]
     assert stored(other_session["refreshToken"]).revoked_at is None
+
+
+def test_the_service_owns_the_sign_out_after_a_replayed_refresh_token():
+    # The rule lives in accounts.services, not in the mutation: the refusal carries the
+    # sign-out, to be run once the caller's transaction has rolled back.
+    user = UserFactory()
+    first = services.token_create(email=user.email, password=PASSWORD, client_address="::1")
+    services.token_refresh(refresh_token=first.refresh_token)
+
+    with pytest.raises(DomainError) as refused:
+        services.token_refresh(refresh_token=first.refresh_token)
+
+    assert refused.value.code == "JWT_REVOKED"
+    assert RefreshToken.objects.filter(user=user, revoked_at__isnull=True).count() == 1
+    refused.value.after_rollback()
+    assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize(

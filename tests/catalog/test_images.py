@@ -180,14 +180,31 @@ def test_upright_dimensions_follow_exif_orientation():
 
 @pytest.mark.parametrize(
     ("requested", "size"),
-    [(None, 1024), (1, 64), (64, 64), (65, 128), (300, 512), (1024, 1024), (5000, 1024)],
+    [(1, 64), (64, 64), (65, 128), (300, 512), (1024, 1024), (1025, None), (4096, None)],
 )
-def test_nearest_thumbnail_size_never_makes_the_browser_enlarge(requested, size):
-    assert images.nearest_thumbnail_size(requested) == size
+def test_the_thumbnail_served_never_makes_the_browser_enlarge(
+    graphql, roles, product, django_capture_on_commit_callbacks, requested, size
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = services.product_image_create(
+            user=roles["own_staff"],
+            product_id=product.pk,
+            upload=uploaded(picture("PNG", (90, 60))),
+        )
+    _status, body = graphql(
+        "query ($slug: String!, $size: Int) { product(slug: $slug) {"
+        " thumbnail(size: $size) images { thumbnailUrl(size: $size) } } }",
+        {"slug": product.slug, "size": requested},
+    )
 
-
-def test_nearest_thumbnail_size_with_other_sizes():
-    assert images.nearest_thumbnail_size(100, sizes=(300, 100, 50)) == 100
+    assert "errors" not in body, body
+    # The smallest size at least as large as asked; the original when none is.
+    chosen = image.thumbnails.get(size=size).file if size else image.image
+    expected = f"http://testserver{chosen.url}"
+    assert body["data"]["product"] == {
+        "thumbnail": expected,
+        "images": [{"thumbnailUrl": expected}],
+    }
 
 
 # ---------------------------------------------------------------- uploads over HTTP
@@ -336,10 +353,10 @@ def test_making_thumbnails_twice_is_harmless(roles, product):
     image = services.product_image_create(
         user=roles["own_staff"], product_id=product.pk, upload=uploaded(picture("WEBP", (90, 60)))
     )
-    assert services.create_product_thumbnails(image_id=image.pk) == list(SIZES)
-    assert services.create_product_thumbnails(image_id=image.pk) == []
+    assert services.product_thumbnails_create(image_id=image.pk) == list(SIZES)
+    assert services.product_thumbnails_create(image_id=image.pk) == []
     assert ProductImageThumbnail.objects.filter(image=image).count() == len(SIZES)
-    assert services.create_product_thumbnails(image_id=image.pk + 1000) == []
+    assert services.product_thumbnails_create(image_id=image.pk + 1000) == []
 
 
 def test_delete_removes_the_files_after_commit(

@@ -29,7 +29,7 @@ from catalog.models import (
     ProductVariant,
     Stock,
 )
-from search.models import SearchOutbox
+from market.core.models import ChangeRecord
 from tests.conftest import ROLES
 from tests.factories import (
     CategoryFactory,
@@ -78,12 +78,12 @@ def catalog(roles) -> Catalog:
         product_id=product.pk,
         upload=SimpleUploadedFile("tao.png", png_bytes(), content_type="image/png"),
     )
-    services.create_product_thumbnails(image_id=image.pk)
+    services.product_thumbnails_create(image_id=image.pk)
     pending = OcopCertificateFactory(
         product=product, certificate_number="OCOP-NT-CHO", status=OcopCertificate.Status.PENDING
     )
     verified = OcopCertificateFactory(product=product, certificate_number="OCOP-NT-DA")
-    SearchOutbox.objects.all().delete()
+    ChangeRecord.objects.all().delete()
     return Catalog(category, product, stock.variant, image, pending, verified)
 
 
@@ -227,7 +227,7 @@ def snapshot(media_root) -> dict:
         OcopCertificate,
     )
     state = {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
-    state["SearchOutbox"] = list(SearchOutbox.objects.values_list("product_id", flat=True))
+    state["ChangeRecord"] = list(ChangeRecord.objects.values_list("object_id", flat=True))
     state["files"] = sorted(str(path) for path in media_root.rglob("*") if path.is_file())
     return state
 

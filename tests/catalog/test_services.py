@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalog import services
 from catalog.models import OcopCertificate, Product, ProductVariant, Stock
 from market.core.errors import DomainError, NotFound, PermissionDenied
-from search.models import SearchOutbox
+from market.core.models import ChangeRecord
 from tests.factories import (
     CategoryFactory,
     OcopCertificateFactory,
@@ -172,9 +172,9 @@ def test_update_of_a_missing_product_is_not_found(roles):
 
 
 def test_product_changes_are_recorded_for_search(roles, product):
-    SearchOutbox.objects.all().delete()
+    ChangeRecord.objects.all().delete()
     services.product_update(user=roles["own_staff"], product_id=product.pk, name="Nho sấy mới")
-    assert list(SearchOutbox.objects.values_list("product_id", flat=True)) == [product.pk]
+    assert list(ChangeRecord.objects.values_list("object_id", flat=True)) == [product.pk]
 
 
 def test_delete_removes_variants_and_stock(roles, product):
@@ -407,8 +407,8 @@ def test_certificate_submit_verify_expire_flow(roles, product):
     assert again.value.code == "INVALID_STATUS"
 
     last_valid_day = verified.expires_on
-    assert services.expire_ocop_certificates(today=last_valid_day) == 0
-    assert services.expire_ocop_certificates(today=last_valid_day + datetime.timedelta(days=1)) == 1
+    assert services.ocop_certificates_expire(today=last_valid_day) == 0
+    assert services.ocop_certificates_expire(today=last_valid_day + datetime.timedelta(days=1)) == 1
     certificate.refresh_from_db()
     assert certificate.status == OcopCertificate.Status.EXPIRED
 
@@ -422,8 +422,8 @@ def test_expiry_touches_only_verified_certificates_past_their_date(product):
     )
     current = OcopCertificateFactory(product=product)
 
-    SearchOutbox.objects.all().delete()
-    assert services.expire_ocop_certificates(today=today) == 1
+    ChangeRecord.objects.all().delete()
+    assert services.ocop_certificates_expire(today=today) == 1
 
     statuses = dict(OcopCertificate.objects.values_list("pk", "status"))
     assert statuses == {
@@ -431,7 +431,7 @@ def test_expiry_touches_only_verified_certificates_past_their_date(product):
         old_pending.pk: "pending",
         current.pk: "verified",
     }
-    assert list(SearchOutbox.objects.values_list("product_id", flat=True)) == [product.pk]
+    assert list(ChangeRecord.objects.values_list("object_id", flat=True)) == [product.pk]
 
 
 def test_revoke_needs_a_reason(roles, product):

@@ -13,6 +13,7 @@ from elasticsearch.dsl import connections
 
 from catalog.models import OcopCertificate
 from market.accounts.models import Address
+from market.core import changes
 from market.sellers.models import Seller
 from search import services
 from search.client import ALIAS, get_client
@@ -52,7 +53,7 @@ def index_prefix(settings):
 
 def deliver_and_refresh(product_ids) -> None:
     """Schedule, commit-deliver through the outbox, and make the result searchable now."""
-    services.schedule_product_reindex(product_ids=product_ids)
+    changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
     services.deliver_outbox()
     get_client().indices.refresh(index=alias_name())
 

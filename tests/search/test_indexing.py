@@ -9,15 +9,16 @@ from django.core.management import call_command
 from django.db import transaction
 
 from catalog.models import Product
+from market.core import changes
 from market.core.folding import fold, fold_slowly
+from market.core.models import ChangeRecord
 from market.sellers.models import Seller
-from search import indices, services
+from search import indices, selectors, services
 from search.backends.elastic import ElasticsearchBackend
 from search.client import get_client
 from search.documents import ProductDocument, document_source
-from search.models import ProductSearchText, SearchOutbox
+from search.models import ProductSearchText
 from search.rows import CatalogLookups, product_rows
-from search.selectors import live_products
 from tests.factories import ProductFactory, StockFactory, VariantFactory
 from tests.search.conftest import deliver_and_refresh, reset_connection
 
@@ -65,7 +66,7 @@ def test_building_documents_costs_the_same_queries_for_more_products(
 ):
     def build_all():
         lookups = CatalogLookups()
-        rows = product_rows(live_products())
+        rows = product_rows(Product.objects.live())
         return [document_source(row, *lookups.for_row(row)) for row in rows]
 
     # Sellers, category paths, product rows.
@@ -149,10 +150,10 @@ def test_reindex_request_commits_while_elasticsearch_is_down_and_is_delivered_la
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         Product.objects.filter(pk=product.pk).update(name="Hành tím Vĩnh Hải loại một")
-        services.schedule_product_reindex(product_ids=[product.pk])
+        changes.change_record(topic=changes.PRODUCT, object_ids=[product.pk])
 
     assert Product.objects.get(pk=product.pk).name == "Hành tím Vĩnh Hải loại một"
-    row = SearchOutbox.objects.get(product_id=product.pk)
+    row = ChangeRecord.objects.get(topic=changes.PRODUCT, object_id=product.pk)
     assert row.attempts == 1
     assert row.last_error
 
@@ -163,7 +164,7 @@ def test_reindex_request_commits_while_elasticsearch_is_down_and_is_delivered_la
     deliver_outbox.delay()
     get_client().indices.refresh(index=indices.alias_name())
 
-    assert not SearchOutbox.objects.exists()
+    assert not ChangeRecord.objects.exists()
     assert _document(product.pk)["name"] == "Hành tím Vĩnh Hải loại một"
 
 
@@ -174,15 +175,15 @@ def test_a_broker_failure_after_commit_is_swallowed(catalogue, settings, caplog,
         raise ConnectionRefusedError("Redis is down")
 
     monkeypatch.setattr(deliver_outbox, "apply_async", refuse)
-    services.enqueue_delivery()
+    changes.change_delivery_enqueue()
 
-    assert "could not queue search delivery" in caplog.text
+    assert "could not queue change delivery" in caplog.text
 
 
 def test_unpublished_deleted_and_suspended_products_leave_the_index(catalogue):
     Product.objects.filter(pk=catalogue.grapes.pk).update(is_published=False)
     Seller.objects.filter(pk=catalogue.sellers.phan_rang.pk).update(status="suspended")
-    phan_rang_products = services.product_ids_for_seller(catalogue.sellers.phan_rang.pk)
+    phan_rang_products = selectors.product_ids_for_seller(catalogue.sellers.phan_rang.pk)
     deleted_id = catalogue.rice_paper.pk
     catalogue.rice_paper.delete()
 
@@ -194,16 +195,16 @@ def test_unpublished_deleted_and_suspended_products_leave_the_index(catalogue):
     for product_id in [catalogue.grapes.pk, deleted_id, *phan_rang_products]:
         assert not client.exists(index=indices.alias_name(), id=product_id)
         assert not ProductSearchText.objects.filter(product_id=product_id).exists()
-    assert not SearchOutbox.objects.exists()
+    assert not ChangeRecord.objects.exists()
 
 
 def test_helpers_list_the_products_a_change_touches(catalogue):
-    category_ids = services.product_ids_for_category(catalogue.categories.specialties.pk)
+    category_ids = selectors.product_ids_for_category(catalogue.categories.specialties.pk)
 
     # The parent category's products and its child "Nước chấm"'s.
     assert {catalogue.fish_sauce_ca_na.pk, catalogue.rice_paper.pk} <= set(category_ids)
     assert catalogue.unpublished.pk in category_ids
-    assert catalogue.grapes.pk in services.product_ids_for_seller(catalogue.sellers.ca_na.pk)
+    assert catalogue.grapes.pk in selectors.product_ids_for_seller(catalogue.sellers.ca_na.pk)
 
 
 def test_renaming_a_parent_category_reaches_its_descendants(catalogue):
@@ -211,7 +212,7 @@ def test_renaming_a_parent_category_reaches_its_descendants(catalogue):
     parent.name = "Quà biếu Ninh Thuận"
     parent.save()
 
-    deliver_and_refresh(services.product_ids_for_category(parent.pk))
+    deliver_and_refresh(selectors.product_ids_for_category(parent.pk))
 
     assert "qua bieu" in _document(catalogue.fish_sauce_ca_na.pk)["category_names_folded"]
     assert catalogue.fish_sauce_ca_na.pk in ElasticsearchBackend().search(query="qua bieu").ids
@@ -220,21 +221,22 @@ def test_renaming_a_parent_category_reaches_its_descendants(catalogue):
 def test_the_outbox_is_written_in_the_callers_transaction(catalogue):
     def failing_change():
         with transaction.atomic():
-            services.schedule_product_reindex(product_ids=[catalogue.garlic.pk])
+            changes.change_record(topic=changes.PRODUCT, object_ids=[catalogue.garlic.pk])
             raise RuntimeError("the catalog change failed")
 
     with pytest.raises(RuntimeError):
         failing_change()
 
-    assert not SearchOutbox.objects.exists()
+    assert not ChangeRecord.objects.exists()
 
 
 def test_plain_sources_are_what_the_document_class_would_send(catalogue):
     lookups = CatalogLookups()
-    rows = list(product_rows(live_products()))
+    rows = list(product_rows(Product.objects.live()))
     mapped = set(ProductDocument._doc_type.mapping)
 
-    assert [row["pk"] for row in rows] == sorted(live_products().values_list("pk", flat=True))
+    live = Product.objects.live().values_list("pk", flat=True)
+    assert [row["pk"] for row in rows] == sorted(live)
     for row in rows:
         source = document_source(row, *lookups.for_row(row))
         # Every field the source sends is in the mapping, with a value the class keeps as is.
@@ -269,7 +271,7 @@ def test_rebuild_restores_serving_settings_and_fills_the_text_table_in_the_same_
     settings = get_client().indices.get_settings(index=report.index)[report.index]["settings"]
     assert settings["index"]["refresh_interval"] == "1s"
     assert settings["index"]["translog"]["durability"] == "request"
-    live = set(live_products().values_list("pk", flat=True))
+    live = set(Product.objects.live().values_list("pk", flat=True))
     assert report.search_text_rows == report.indexed == len(live)
     assert set(ProductSearchText.objects.values_list("product_id", flat=True)) == live
 
@@ -312,7 +314,7 @@ def test_a_full_rebuild_brings_the_text_table_in_step(catalogue, settings, engin
 
     report = services.rebuild_index()
 
-    live = set(live_products().values_list("pk", flat=True))
+    live = set(Product.objects.live().values_list("pk", flat=True))
     assert report.search_text_rows == len(live) == len(catalogue.live) - 1
     assert set(ProductSearchText.objects.values_list("product_id", flat=True)) == live
     assert _name_folded(catalogue.garlic) == " toi ly son "

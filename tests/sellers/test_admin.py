@@ -6,7 +6,7 @@ from django.utils.timezone import now
 
 from market.sellers.admin import SellerAdminForm
 from market.sellers.models import Seller, SellerInvitation
-from market.sellers.services import invite_staff
+from market.sellers.services import seller_staff_invite
 from tests.factories import MembershipFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +80,8 @@ def test_admin_suspends_sellers_through_the_service(admin_client):
 
 def test_admin_shows_invitations_and_revokes_them_through_the_service(admin_client):
     seller = SellerFactory()
-    pending = invite_staff(seller=seller, email=UserFactory().email, role="staff")
-    answered = invite_staff(seller=seller, email=UserFactory().email, role="owner")
+    pending = seller_staff_invite(seller=seller, email=UserFactory().email, role="staff")
+    answered = seller_staff_invite(seller=seller, email=UserFactory().email, role="owner")
     SellerInvitation.objects.filter(pk=answered.pk).update(status="declined", decided_at=now())
 
     listed = admin_client.get(reverse("admin:sellers_sellerinvitation_changelist"))

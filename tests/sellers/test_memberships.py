@@ -118,7 +118,7 @@ UNKNOWN_MEMBERSHIP = to_global_id("SellerMembership", 987654)
 
 
 def invite(seller: Seller, user: User, role: str = "staff", by: User | None = None):
-    return services.invite_staff(seller=seller, email=user.email, role=role, invited_by=by)
+    return services.seller_staff_invite(seller=seller, email=user.email, role=role, invited_by=by)
 
 
 def membership_of(user: User, seller: Seller) -> SellerMembership:
@@ -531,7 +531,9 @@ def test_an_unknown_role_is_refused_by_the_service(roles):
     membership = membership_of(roles["own_staff"], roles["seller"])
 
     with pytest.raises(ValidationError) as raised:
-        services.change_staff_role(membership_id=membership.pk, role="boss", by=roles["operator"])
+        services.seller_staff_role_update(
+            membership_id=membership.pk, role="boss", by=roles["operator"]
+        )
 
     assert "role" in raised.value.message_dict
 
@@ -842,7 +844,7 @@ def test_a_refused_invitation_sends_nothing(
 
 def test_an_invitation_revoked_before_its_email_went_sends_nothing(roles, mailoutbox):
     invitation = invite(roles["seller"], roles["buyer"])
-    services.revoke_invitation(invitation_id=invitation.pk, by=roles["own_owner"])
+    services.seller_invitation_revoke(invitation_id=invitation.pk, by=roles["own_owner"])
 
     tasks.send_invitation_email(invitation.pk)
 
@@ -909,15 +911,15 @@ def test_two_concurrent_changes_never_leave_a_seller_without_owner(how):
     operator = UserFactory(role=User.Role.OPERATOR)
     if how == "owners-remove-each-other":
         actions = {
-            "first": lambda: services.remove_staff(membership_id=second.pk, by=first.user),
-            "second": lambda: services.remove_staff(membership_id=first.pk, by=second.user),
+            "first": lambda: services.seller_staff_remove(membership_id=second.pk, by=first.user),
+            "second": lambda: services.seller_staff_remove(membership_id=first.pk, by=second.user),
         }
     else:
         actions = {
-            "first": lambda: services.change_staff_role(
+            "first": lambda: services.seller_staff_role_update(
                 membership_id=second.pk, role="staff", by=operator
             ),
-            "second": lambda: services.change_staff_role(
+            "second": lambda: services.seller_staff_role_update(
                 membership_id=first.pk, role="staff", by=operator
             ),
         }

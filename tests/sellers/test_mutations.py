@@ -7,6 +7,8 @@ import pytest
 from graphql_relay import to_global_id
 
 from market.accounts.models import Address, User
+from market.core.errors import PermissionDenied
+from market.sellers import services
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from tests.conftest import ROLES
 from tests.factories import SellerFactory
@@ -452,3 +454,19 @@ def test_owners_of_an_unknown_seller_are_refused_not_told_it_is_missing(
     )
 
     assert codes(payload) == [(None, "PERMISSION_DENIED")]
+
+
+@pytest.mark.parametrize("field", ["is_verified", "status"])
+def test_the_service_keeps_verification_and_status_for_operators(roles, field):
+    # The rule lives in sellers.services, so the admin and tasks cannot skip it either.
+    seller = roles["seller"]
+    value = {"is_verified": True, "status": Seller.Status.SUSPENDED}[field]
+
+    with pytest.raises(PermissionDenied) as refused:
+        services.seller_update(seller=seller, by=roles["own_owner"], **{field: value})
+
+    assert refused.value.field == field
+    seller.refresh_from_db()
+    assert (seller.is_verified, seller.status) == (False, Seller.Status.ACTIVE)
+    updated = services.seller_update(seller=seller, by=roles["operator"], **{field: value})
+    assert getattr(updated, field) == value

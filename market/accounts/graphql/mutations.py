@@ -59,7 +59,7 @@ class AccountRegister(BaseMutation):
 
     @classmethod
     def perform(cls, _root, _info, input):
-        user = services.register_buyer(
+        user = services.account_register(
             email=input.email,
             password=input.password,
             first_name=input.first_name or "",
@@ -89,7 +89,7 @@ class TokenCreate(BaseMutation):
     @classmethod
     def perform(cls, _root, info, email, password):
         return _signed_in(
-            services.create_tokens(
+            services.token_create(
                 email=email, password=password, client_address=throttle.client_address(info.context)
             )
         )
@@ -116,16 +116,7 @@ class TokenRefresh(BaseMutation):
 
     @classmethod
     def perform(cls, _root, _info, refresh_token):
-        return _signed_in(services.rotate_refresh_token(refresh_token=refresh_token))
-
-    @classmethod
-    def mutate(cls, root, info, **data):
-        payload = super().mutate(root, info, **data)
-        # The failed rotation was rolled back; the sign-out that answers a replayed
-        # token must be written all the same, so it runs here, after it.
-        if any(error.code == "JWT_REVOKED" for error in payload.errors):
-            services.revoke_all_after_reuse(refresh_token=data["refresh_token"])
-        return payload
+        return _signed_in(services.token_refresh(refresh_token=refresh_token))
 
 
 class TokenVerify(BaseMutation):
@@ -169,7 +160,7 @@ class TokensRevokeAll(BaseMutation):
 
     @classmethod
     def perform(cls, _root, info):
-        return {"revoked_count": services.revoke_all_refresh_tokens(user=info.context.user)}
+        return {"revoked_count": services.tokens_revoke_all(user=info.context.user)}
 
 
 class RequestPasswordReset(BaseMutation):
@@ -190,7 +181,7 @@ class RequestPasswordReset(BaseMutation):
 
     @classmethod
     def perform(cls, _root, info, email):
-        services.request_password_reset(
+        services.password_reset_request(
             email=email, client_address=throttle.client_address(info.context)
         )
         return {}
@@ -219,7 +210,7 @@ class SetPassword(BaseMutation):
     @classmethod
     def perform(cls, _root, info, email, token, password):
         return _signed_in(
-            services.set_password(
+            services.password_set(
                 email=email,
                 token=token,
                 password=password,

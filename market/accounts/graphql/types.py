@@ -1,14 +1,9 @@
 import graphene
-from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
 from market.accounts import models
-from market.core.errors import PermissionDenied
+from market.core.graphql.fields import field_from
 from market.core.permissions import is_operator
-from market.sellers.graphql.dataloaders import (
-    MembershipsByUserIdLoader,
-    PendingInvitationsByUserIdLoader,
-)
 
 
 class UserRoleEnum(graphene.Enum):
@@ -29,19 +24,9 @@ class Address(DjangoObjectType):
 
 class User(DjangoObjectType):
     role = graphene.Field(UserRoleEnum, required=True)
-    seller_memberships = graphene.List(
-        graphene.NonNull("market.sellers.graphql.types.SellerMembership"),
-        required=True,
-        description="Sellers this user works for. Visible to the user and to operators.",
-    )
-    seller_invitations = graphene.List(
-        graphene.NonNull("market.sellers.graphql.types.SellerInvitation"),
-        required=True,
-        description=(
-            "Invitations to sellers' staff waiting for this user's answer, newest first. "
-            "Visible to the user and to operators."
-        ),
-    )
+    # Sellers sits above accounts: it defines these two fields.
+    seller_memberships = field_from("market.sellers.graphql.user_fields.seller_memberships_field")
+    seller_invitations = field_from("market.sellers.graphql.user_fields.seller_invitations_field")
 
     class Meta:
         model = models.User
@@ -62,17 +47,3 @@ class User(DjangoObjectType):
     def resolve_role(root: models.User, _info):
         # A TextChoices member (as on a user just created) is an Enum graphene would reject.
         return models.User.Role(root.role).value
-
-    @staticmethod
-    def resolve_seller_memberships(root: models.User, info):
-        viewer = info.context.user
-        if not (viewer.is_authenticated and (viewer.pk == root.pk or is_operator(viewer))):
-            raise PermissionDenied(_("Only the user and operators see whom the user works for."))
-        return MembershipsByUserIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_seller_invitations(root: models.User, info):
-        viewer = info.context.user
-        if not (viewer.is_authenticated and (viewer.pk == root.pk or is_operator(viewer))):
-            raise PermissionDenied(_("Only the user and operators see the user's invitations."))
-        return PendingInvitationsByUserIdLoader(info.context).load(root.pk)

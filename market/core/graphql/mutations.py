@@ -154,6 +154,8 @@ class BaseMutation(graphene.Mutation):
         except ValidationError as exc:
             return cls(errors=_errors_from_validation(exc, cls.error_type, cls.error_code_enum))
         except DomainError as exc:
+            if exc.after_rollback is not None:
+                exc.after_rollback()
             return cls(errors=[cls._domain_error(exc)])
         except Throttled as exc:
             return cls(errors=[cls._throttled_error(exc)])

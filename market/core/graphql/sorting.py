@@ -2,6 +2,8 @@
 
 import graphene
 
+from market.core.graphql.inputs import enum_value
+
 
 class OrderDirection(graphene.Enum):
     ASC = "asc"
@@ -17,5 +19,4 @@ def is_descending(sort_by) -> bool:
 
     ``direction: null`` sent explicitly means the default, ascending.
     """
-    direction = sort_by.get("direction")
-    return getattr(direction, "value", direction) == OrderDirection.DESC.value
+    return enum_value(sort_by.get("direction")) == OrderDirection.DESC.value

@@ -34,14 +34,10 @@ from graphql.language.location import get_location
 
 from market.core.errors import DomainError
 from market.core.graphql import http
+from market.core.graphql.analysis import DocumentAnalysis, precheck_errors
 from market.core.graphql.execution import BatchingExecutionContext
 from market.core.graphql.http import RequestError
-from market.core.graphql.limits import (
-    DocumentAnalysis,
-    QueryLimits,
-    precheck_errors,
-    validation_rules,
-)
+from market.core.graphql.limits import QueryLimits, validation_rules
 from market.core.graphql.multipart import parse_multipart_request
 from market.core.text import INVALID_TEXT, unencodable_path
 
@@ -104,7 +100,7 @@ def known_valid_document(
     schema: GraphQLSchema, query: str, limits: QueryLimits, operation_name: str | None = None
 ) -> CheckedDocument:
     """``query`` parsed, validated by the specification's rules and analysed
-    (market.core.graphql.limits), from the cache when it was seen before.
+    (market.core.graphql.analysis), from the cache when it was seen before.
 
     The specification's rules run before the analysis, and alone: graphql-core
     runs the rules of one pass side by side, and the analysis may assume what they

@@ -32,13 +32,13 @@ class AddressByIdLoader(DataLoader):
 
 class PendingInvitationsByUserIdLoader(DataLoader):
     def batch_load(self, keys):
-        invitations = group_by(selectors.pending_invitations_of_users(keys), lambda i: i.user_id)
+        invitations = group_by(selectors.invitations_pending_of_users(keys), lambda i: i.user_id)
         return [invitations.get(key, []) for key in keys]
 
 
 class PendingInvitationsBySellerIdLoader(DataLoader):
     def batch_load(self, keys):
         invitations = group_by(
-            selectors.pending_invitations_of_sellers(keys), lambda i: i.seller_id
+            selectors.invitations_pending_of_sellers(keys), lambda i: i.seller_id
         )
         return [invitations.get(key, []) for key in keys]

@@ -5,6 +5,7 @@ import graphene
 from django.db.models import QuerySet
 
 from market.core.graphql.connection import SortKey
+from market.core.graphql.inputs import enum_value
 from market.core.graphql.sorting import OrderDirection, is_descending
 from market.sellers import selectors
 from market.sellers.graphql.types import SellerKindEnum, SellerStatusEnum
@@ -39,17 +40,13 @@ class SellerFilter(django_filters.FilterSet):
         fields = ("kind", "status", "is_verified")
 
     def filter_search(self, queryset, _name, value):
-        return selectors.search_sellers(queryset, value)
+        return selectors.sellers_matching(queryset, value)
 
 
 def filter_sellers(sellers: QuerySet[Seller], filter_input: dict | None) -> QuerySet[Seller]:
     if not filter_input:
         return sellers
-    data = {
-        key: getattr(value, "value", value)
-        for key, value in filter_input.items()
-        if value is not None
-    }
+    data = {key: enum_value(value) for key, value in filter_input.items() if value is not None}
     # Every value is already typed by the GraphQL input, so the form cannot reject it.
     return SellerFilter(data, queryset=sellers).qs
 
@@ -57,5 +54,4 @@ def filter_sellers(sellers: QuerySet[Seller], filter_input: dict | None) -> Quer
 def sort_keys(sort_by: dict | None) -> list[SortKey]:
     if not sort_by:
         return [SortKey("name")]
-    field = getattr(sort_by["field"], "value", sort_by["field"])
-    return [SortKey(field, descending=is_descending(sort_by))]
+    return [SortKey(enum_value(sort_by["field"]), descending=is_descending(sort_by))]

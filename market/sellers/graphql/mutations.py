@@ -1,12 +1,11 @@
 import graphene
 from django.utils.translation import gettext as _
 
-from market.core.errors import NotFound, PermissionDenied
+from market.core.errors import NotFound
 from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
 from market.core.permissions import (
     AUTHENTICATED,
     OPERATOR,
-    is_operator,
     require_seller_owner,
 )
 from market.sellers import services
@@ -92,7 +91,7 @@ class SellerCreate(BaseMutation):
 
     @classmethod
     def perform(cls, _root, info, input):
-        return {"seller": services.create_seller(**_given(input))}
+        return {"seller": services.seller_create(**_given(input))}
 
 
 class SellerUpdate(BaseMutation):
@@ -116,12 +115,8 @@ class SellerUpdate(BaseMutation):
         user = info.context.user
         seller_pk = decode_id(id, "Seller")
         require_seller_owner(user, seller_pk)
-        changes = _given(input)
-        for field in services.OPERATOR_FIELDS:
-            if field in changes and not is_operator(user):
-                raise PermissionDenied(_("Only operators verify or suspend sellers."), field=field)
         seller = _existing_seller(seller_pk, field="id")
-        return {"seller": services.update_seller(seller=seller, **changes)}
+        return {"seller": services.seller_update(seller=seller, by=user, **_given(input))}
 
 
 class SellerStaffInvite(BaseMutation):
@@ -149,7 +144,9 @@ class SellerStaffInvite(BaseMutation):
         seller_pk = decode_id(seller_id, "Seller", field="seller_id")
         require_seller_owner(user, seller_pk)
         seller = _existing_seller(seller_pk, field="seller_id")
-        invitation = services.invite_staff(seller=seller, email=email, role=role, invited_by=user)
+        invitation = services.seller_staff_invite(
+            seller=seller, email=email, role=role, invited_by=user
+        )
         return {"invitation": invitation}
 
 
@@ -169,7 +166,7 @@ class SellerInvitationAccept(BaseMutation):
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        invitation, membership = services.accept_invitation(
+        invitation, membership = services.seller_invitation_accept(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation, "membership": membership}
@@ -190,7 +187,7 @@ class SellerInvitationDecline(BaseMutation):
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        invitation = services.decline_invitation(
+        invitation = services.seller_invitation_decline(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation}
@@ -214,7 +211,7 @@ class SellerInvitationRevoke(BaseMutation):
     @classmethod
     def perform(cls, _root, info, id):
         user = info.context.user
-        invitation = services.revoke_invitation(
+        invitation = services.seller_invitation_revoke(
             invitation_id=decode_id(id, "SellerInvitation"), by=user
         )
         return {"invitation": invitation}
@@ -238,7 +235,7 @@ class SellerStaffRemove(BaseMutation):
     @classmethod
     def perform(cls, _root, info, membership_id):
         user = info.context.user
-        seller = services.remove_staff(
+        seller = services.seller_staff_remove(
             membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
             by=user,
         )
@@ -264,7 +261,7 @@ class SellerStaffRoleUpdate(BaseMutation):
     @classmethod
     def perform(cls, _root, info, membership_id, role):
         user = info.context.user
-        membership = services.change_staff_role(
+        membership = services.seller_staff_role_update(
             membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
             role=role,
             by=user,

@@ -2,12 +2,10 @@ import graphene
 from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
-# catalog's Product type imports Seller lazily, so importing catalog here makes no cycle.
-from catalog.graphql.queries import product_list_arguments, resolve_products
-from catalog.graphql.types import ProductCountableConnection
 from market.accounts.graphql.types import Address
 from market.core.errors import PermissionDenied
 from market.core.graphql.connection import CountableConnection
+from market.core.graphql.fields import field_from
 from market.core.permissions import is_operator, seller_ids_of
 from market.sellers import models, selectors
 from market.sellers.graphql.dataloaders import (
@@ -132,11 +130,8 @@ class Seller(DjangoObjectType):
             "Visible to the seller's owners and to operators only."
         ),
     )
-    products = graphene.Field(
-        ProductCountableConnection,
-        description="The seller's products, as the `products` query would list them.",
-        **product_list_arguments(),
-    )
+    # Catalog sits above sellers: it defines this field.
+    products = field_from("catalog.graphql.seller_fields.seller_products_field")
 
     class Meta:
         model = models.Seller
@@ -200,10 +195,6 @@ class Seller(DjangoObjectType):
         if not (is_operator(viewer) or root.pk in selectors.seller_ids_owned_by(viewer)):
             raise PermissionDenied(_("Only the seller's owners and operators see its invitations."))
         return PendingInvitationsBySellerIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_products(root: models.Seller, info, **kwargs):
-        return resolve_products(info, seller_id=root.pk, **kwargs)
 
 
 class SellerCountableConnection(CountableConnection):

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from market.core.models import ChangeRecord
 from search import indices, services
-from search.models import SearchOutbox
 
 
 class Command(BaseCommand):
@@ -36,5 +36,5 @@ class Command(BaseCommand):
         state = {"backend": "elasticsearch" if indices.elasticsearch_enabled() else "database"}
         if indices.elasticsearch_enabled():
             state.update(indices.status())
-        state["outbox_pending"] = SearchOutbox.objects.count()
+        state["outbox_pending"] = ChangeRecord.objects.count()
         self.stdout.write(json.dumps(state, indent=2, ensure_ascii=False))

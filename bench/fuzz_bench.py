@@ -32,12 +32,10 @@ import secrets
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "fuzz.json"
+RESULTS = harness.RESULTS_DIR / "fuzz.json"
 
 BENCH_DATABASE = "market_bench_fuzz"
 DEFAULT_SEED = 20250808
@@ -206,8 +204,8 @@ def fuzz(port: int, args, headers, known_ids, known_texts) -> Tally:
 
     # The generator is the fuzz test's own, in the test package, which is not
     # installed with the project: it is found from the checkout.
-    if str(ROOT) not in sys.path:
-        sys.path.append(str(ROOT))
+    if str(harness.ROOT) not in sys.path:
+        sys.path.append(str(harness.ROOT))
     from tests.core.graphql_fuzz import requests
 
     tally = Tally()

@@ -9,6 +9,17 @@ import random
 
 # The OCOP product group of a certificate, by the top category of its product.
 PRODUCT_GROUPS = {"Đồ uống": "beverages", "Dược liệu": "herbs"}
+# Words that end a generated product's name ("" for none); the search catalog adds its own.
+QUALIFIERS = [
+    "",
+    "loại 1",
+    "đặc biệt",
+    "truyền thống",
+    "nhà làm",
+    "quà biếu",
+    "chọn lọc",
+    "mùa mới",
+]
 
 
 def jittered_price(rng: random.Random, price: int) -> int:
@@ -32,3 +43,21 @@ def verified_certificate(product, category, stars: int, issued_on: datetime.date
         expires_on=OcopCertificate.default_expiry(issued_on),
         status=OcopCertificate.Status.VERIFIED,
     )
+
+
+def priced_variants(rng: random.Random, product, sku_stem: str, packs) -> list:
+    """The variants of ``product``, one a ``(name, grams, price)`` pack, prices jittered, SKUs
+    ``<sku_stem>-<position>``; not yet saved."""
+    from catalog.models import ProductVariant
+
+    return [
+        ProductVariant(
+            product=product,
+            sku=f"{sku_stem}-{position}",
+            name=pack,
+            weight_grams=grams,
+            price=jittered_price(rng, price),
+            sort_order=position,
+        )
+        for position, (pack, grams, price) in enumerate(packs)
+    ]

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
 # Left unconfigured unless a benchmark names one again: the figures are those of
 # Django, graphene and PostgreSQL, Celery runs eagerly (no broker) and throttles

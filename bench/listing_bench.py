@@ -24,10 +24,9 @@ import sys
 from pathlib import Path
 
 import harness
-from generated import jittered_price, verified_certificate
+from generated import QUALIFIERS, priced_variants, verified_certificate
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "listing.json"
+RESULTS = harness.RESULTS_DIR / "listing.json"
 
 BENCH_DATABASE = "market_bench"
 WARM_UP_REQUESTS = 20
@@ -86,16 +85,6 @@ PRODUCT_KINDS = [
     ("Mủ trôm khô", "Mủ trôm", [("Túi 200 g", 200, 60_000), ("Túi 500 g", 500, 140_000)]),
 ]
 PLACES = ["Ninh Thuận", "Phan Rang", "Ninh Hải", "Ninh Phước", "Thuận Nam", "Cà Ná", "Ninh Sơn"]
-QUALIFIERS = [
-    "",
-    "loại 1",
-    "đặc biệt",
-    "truyền thống",
-    "nhà làm",
-    "quà biếu",
-    "chọn lọc",
-    "mùa mới",
-]
 CERTIFIED_SHARE = 0.12
 GENERATED_BATCH = 2000
 
@@ -182,17 +171,7 @@ def add_generated_products(count: int, start: int, media_root: Path, rng: random
             variants = []
             for product, (number, _, _, packs) in zip(products, plans, strict=True):
                 chosen = packs[: rng.randint(1, 2)]
-                for position, (pack, grams, price) in enumerate(chosen):
-                    variants.append(
-                        models.ProductVariant(
-                            product=product,
-                            sku=f"BENCH-{number:06d}-{position}",
-                            name=pack,
-                            weight_grams=grams,
-                            price=jittered_price(rng, price),
-                            sort_order=position,
-                        )
-                    )
+                variants += priced_variants(rng, product, f"BENCH-{number:06d}", chosen)
             variants = models.ProductVariant.objects.bulk_create(variants)
             models.Stock.objects.bulk_create(
                 models.Stock(variant=variant, quantity=rng.choice([0, *range(5, 300, 7)]))

@@ -40,8 +40,7 @@ from search_catalog import fill_catalog
 from search_mix import filter_ids, search_mix, suggest_prefixes
 from search_timing import time_backend, time_graphql, time_suggest, timed_rebuild
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "search.json"
+RESULTS = harness.RESULTS_DIR / "search.json"
 
 DEFAULT_ELASTICSEARCH_URL = "http://127.0.0.1:9200"
 BENCH_DATABASE = "market_bench_search"

@@ -9,7 +9,8 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from generated import jittered_price, verified_certificate
+from generated import QUALIFIERS as COMMON_QUALIFIERS
+from generated import priced_variants, verified_certificate
 from harness import BenchError
 
 GENERATED_BATCH = 5000
@@ -229,20 +230,8 @@ PLACES = [
     "Ninh Thuận",
     "Vĩnh Hy",
 ]
-QUALIFIERS = [
-    "",
-    "",
-    "loại 1",
-    "đặc biệt",
-    "truyền thống",
-    "nhà làm",
-    "quà biếu",
-    "chọn lọc",
-    "mùa mới",
-    "hữu cơ",
-    "thượng hạng",
-    "đặc sản",
-]
+# "" twice: more names without a qualifier than the listing catalog has.
+QUALIFIERS = ["", *COMMON_QUALIFIERS, "hữu cơ", "thượng hạng", "đặc sản"]
 CLAIMS = [
     "Phơi dưới nắng gió Ninh Thuận.",
     "Không chất bảo quản, không phẩm màu.",
@@ -332,17 +321,7 @@ def add_generated_products(count: int, start: int, rng: random.Random) -> dict[s
             )
             variants = []
             for product, (number, _, _, _, packs) in zip(products, plans, strict=True):
-                for position, (pack, grams, price) in enumerate(packs):
-                    variants.append(
-                        ProductVariant(
-                            product=product,
-                            sku=f"BENCH-S-{number:06d}-{position}",
-                            name=pack,
-                            weight_grams=grams,
-                            price=jittered_price(rng, price),
-                            sort_order=position,
-                        )
-                    )
+                variants += priced_variants(rng, product, f"BENCH-S-{number:06d}", packs)
             variants = ProductVariant.objects.bulk_create(variants)
             stocks = []
             for variant in variants:

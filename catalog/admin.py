@@ -14,17 +14,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from catalog import services, tasks
-from catalog.models import (
-    Category,
-    CategoryTranslation,
-    OcopCertificate,
-    Product,
-    ProductImage,
-    ProductImageThumbnail,
-    ProductTranslation,
-    ProductVariant,
-)
+from catalog import models, services, tasks
 from market.core.errors import DomainError
 
 
@@ -71,11 +61,11 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class CategoryTranslationInline(admin.TabularInline):
-    model = CategoryTranslation
+    model = models.CategoryTranslation
     extra = 0
 
 
-@admin.register(Category)
+@admin.register(models.Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "parent")
     search_fields = ("name", "slug")
@@ -93,7 +83,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class ProductVariantInline(ReadOnlyInline):
-    model = ProductVariant
+    model = models.ProductVariant
     fields = ("sku", "name", "price", "compare_at_price", "weight_grams", "stock_quantity")
     readonly_fields = fields
 
@@ -106,24 +96,24 @@ class ProductVariantInline(ReadOnlyInline):
 
 
 class ProductImageInline(ReadOnlyInline):
-    model = ProductImage
+    model = models.ProductImage
     fields = ("image", "alt", "width", "height", "sort_order")
     readonly_fields = fields
 
 
 class OcopCertificateInline(ReadOnlyInline):
-    model = OcopCertificate
+    model = models.OcopCertificate
     fields = ("certificate_number", "stars", "level", "status", "issued_on", "expires_on")
     readonly_fields = fields
 
 
 class ProductTranslationInline(ReadOnlyInline):
-    model = ProductTranslation
+    model = models.ProductTranslation
     fields = ("language_code", "name", "description")
     readonly_fields = fields
 
 
-@admin.register(Product)
+@admin.register(models.Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("name", "seller", "category", "is_published", "published_at", "updated_at")
     list_filter = ("is_published", "seller__status", "category")
@@ -191,13 +181,13 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class ProductImageThumbnailInline(ReadOnlyInline):
-    model = ProductImageThumbnail
+    model = models.ProductImageThumbnail
     fields = ("size", "file")
     readonly_fields = fields
     show_change_link = False
 
 
-@admin.register(ProductImage)
+@admin.register(models.ProductImage)
 class ProductImageAdmin(admin.ModelAdmin):
     list_display = ("pk", "product", "width", "height", "thumbnail_count", "created_at")
     list_select_related = ("product",)
@@ -245,7 +235,7 @@ class ProductImageAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------- OCOP certificates
 
 
-@admin.register(OcopCertificate)
+@admin.register(models.OcopCertificate)
 class OcopCertificateAdmin(admin.ModelAdmin):
     list_display = (
         "certificate_number",

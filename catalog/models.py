@@ -231,6 +231,26 @@ class OcopCertificateQuerySet(models.QuerySet):
         return self.filter(OcopCertificate.current_condition(today))
 
 
+class Translation(models.Model):
+    """A name and description in another language; the subclass adds what it translates."""
+
+    language_code = models.CharField(max_length=8)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language_code})"
+
+
+def _one_translation_per_language(owner: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=[owner, "language_code"], name=f"{owner}_translation_unique"
+    )
+
+
 class Category(models.Model):
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, unique=True)
@@ -254,21 +274,11 @@ class Category(models.Model):
         return self.name
 
 
-class CategoryTranslation(models.Model):
+class CategoryTranslation(Translation):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
-    language_code = models.CharField(max_length=8)
-    name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["category", "language_code"], name="category_translation_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.language_code})"
+        constraints = [_one_translation_per_language("category")]
 
 
 class Product(models.Model):
@@ -302,21 +312,11 @@ class Product(models.Model):
         return self.name
 
 
-class ProductTranslation(models.Model):
+class ProductTranslation(Translation):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
-    language_code = models.CharField(max_length=8)
-    name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["product", "language_code"], name="product_translation_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.language_code})"
+        constraints = [_one_translation_per_language("product")]
 
 
 class ProductVariant(models.Model):

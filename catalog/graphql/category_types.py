@@ -11,7 +11,7 @@ from catalog.graphql.dataloaders import (
     ChildrenByCategoryIdLoader,
 )
 from catalog.graphql.filters import product_list_arguments
-from catalog.graphql.nodes import PrimaryKeyNodeMixin, language_value
+from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, language_value
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.types import LanguageCodeEnum
 
@@ -23,13 +23,9 @@ def _product_connection():
     return ProductCountableConnection
 
 
-class CategoryTranslation(DjangoObjectType):
-    language_code = graphene.Field(LanguageCodeEnum, required=True)
-
+class CategoryTranslation(TranslationType):
     class Meta:
         model = models.CategoryTranslation
-        interfaces = (graphene.relay.Node,)
-        fields = ("id", "name", "description")
         description = "A category's name and description in another language."
 
 

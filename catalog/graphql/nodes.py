@@ -1,5 +1,10 @@
 """Pieces every catalog GraphQL type shares."""
 
+import graphene
+from graphene_django import DjangoObjectType
+
+from market.core.graphql.types import LanguageCodeEnum
+
 
 class PrimaryKeyNodeMixin:
     """``node(id:)`` with a malformed primary key answers null, not a server error."""
@@ -16,3 +21,21 @@ class PrimaryKeyNodeMixin:
 def language_value(language_code) -> str:
     """The code of a ``LanguageCodeEnum`` argument (graphene passes the member)."""
     return getattr(language_code, "value", language_code)
+
+
+class TranslationType(DjangoObjectType):
+    """A translation table's row: a name and description in one language.
+
+    A subclass's ``Meta`` names only its ``model`` and ``description``.
+    """
+
+    language_code = graphene.Field(LanguageCodeEnum, required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, **options):
+        super().__init_subclass_with_meta__(
+            interfaces=(graphene.relay.Node,), fields=("id", "name", "description"), **options
+        )

@@ -1,7 +1,6 @@
 """Catalog queries: product and category lists and lookups."""
 
 import graphene
-from django.utils.translation import gettext as _
 from graphql.execution.values import get_argument_values
 
 from catalog.graphql.category_types import Category, CategoryCountableConnection
@@ -23,13 +22,13 @@ from catalog.selectors import (
     with_price_range,
     with_primary_image,
 )
-from market.core.errors import InvalidInput
 from market.core.graphql.connection import (
     SortKey,
     paginate,
     selected_node_fields,
     selected_subfield_names,
 )
+from market.core.graphql.lookup import id_or_slug_field, require_id_or_slug
 from market.core.graphql.mutations import decode_id
 
 __all__ = ["CatalogQueries", "product_list_arguments", "resolve_products"]
@@ -98,11 +97,6 @@ def with_listing_columns(products, info) -> tuple:
     return products, sorted(sizes)
 
 
-def _exactly_one(id_value, slug) -> None:
-    if (id_value is None) == (slug is None):
-        raise InvalidInput(_("Give exactly one of `id` or `slug`."))
-
-
 class CatalogQueries(graphene.ObjectType):
     products = graphene.Field(
         ProductCountableConnection,
@@ -113,10 +107,8 @@ class CatalogQueries(graphene.ObjectType):
         ),
         **product_list_arguments(),
     )
-    product = graphene.Field(
+    product = id_or_slug_field(
         Product,
-        id=graphene.ID(),
-        slug=graphene.String(),
         description="One product by ID or slug (exactly one); null when you may not see it.",
     )
     categories = graphene.Field(
@@ -125,10 +117,8 @@ class CatalogQueries(graphene.ObjectType):
         description="Categories by name.",
         **category_list_arguments(),
     )
-    category = graphene.Field(
+    category = id_or_slug_field(
         Category,
-        id=graphene.ID(),
-        slug=graphene.String(),
         description="One category by ID or slug (exactly one).",
     )
 
@@ -138,7 +128,7 @@ class CatalogQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_product(_root, info, id=None, slug=None):
-        _exactly_one(id, slug)
+        require_id_or_slug(id, slug)
         products = ProductModel.objects.visible_to(info.context.user)
         if id is not None:
             return products.filter(pk=decode_id(id, "Product", field="id")).first()
@@ -156,7 +146,7 @@ class CatalogQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_category(_root, info, id=None, slug=None):
-        _exactly_one(id, slug)
+        require_id_or_slug(id, slug)
         if id is not None:
             pk = decode_id(id, "Category", field="id")
             return CategoryModel.objects.filter(pk=pk).first()

@@ -26,7 +26,7 @@ from catalog.graphql.dataloaders import (
     ThumbnailsByImageIdLoader,
     VariantsByProductIdLoader,
 )
-from catalog.graphql.nodes import PrimaryKeyNodeMixin, language_value
+from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, language_value
 from catalog.selectors import can_see_stock, sees_all_certificates, visible_certificates
 from market.core.errors import InvalidInput
 from market.core.graphql.connection import CountableConnection
@@ -56,6 +56,16 @@ MAX_THUMBNAIL_SIZE = 4096
 
 def _user(info):
     return info.context.user
+
+
+class _OfVisibleProductMixin:
+    """Found by ID only while its product is visible to the caller (images, variants)."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info):
+        return cls._meta.model.objects.filter(
+            product__in=models.Product.objects.visible_to(_user(info))
+        )
 
 
 def _absolute_url(info, file_field) -> str | None:
@@ -92,13 +102,9 @@ def thumbnail_url(info, image, thumbnails, size: int | None) -> str | None:
 # ---------------------------------------------------------------- translations
 
 
-class ProductTranslation(DjangoObjectType):
-    language_code = graphene.Field(LanguageCodeEnum, required=True)
-
+class ProductTranslation(TranslationType):
     class Meta:
         model = models.ProductTranslation
-        interfaces = (graphene.relay.Node,)
-        fields = ("id", "name", "description")
         description = "A product's name and description in another language."
 
 
@@ -140,7 +146,7 @@ class OcopCertificate(PrimaryKeyNodeMixin, DjangoObjectType):
 # ---------------------------------------------------------------- images
 
 
-class ProductImage(PrimaryKeyNodeMixin, DjangoObjectType):
+class ProductImage(_OfVisibleProductMixin, PrimaryKeyNodeMixin, DjangoObjectType):
     url = graphene.String(required=True, description="Absolute URL of the original image.")
     thumbnail_url = graphene.String(
         size=graphene.Int(
@@ -158,12 +164,6 @@ class ProductImage(PrimaryKeyNodeMixin, DjangoObjectType):
         interfaces = (graphene.relay.Node,)
         fields = ("id", "alt", "width", "height")
         description = "A photo of a product."
-
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        return models.ProductImage.objects.filter(
-            product__in=models.Product.objects.visible_to(_user(info))
-        )
 
     @staticmethod
     def resolve_url(root: models.ProductImage, info):
@@ -196,7 +196,7 @@ class Stock(DjangoObjectType):
         return root.quantity_available
 
 
-class ProductVariant(PrimaryKeyNodeMixin, DjangoObjectType):
+class ProductVariant(_OfVisibleProductMixin, PrimaryKeyNodeMixin, DjangoObjectType):
     price = graphene.Field(Money, required=True)
     compare_at_price = graphene.Field(Money, description="The price before a discount, if any.")
     quantity_available = graphene.Int(required=True, description="Units that can be bought now.")
@@ -211,12 +211,6 @@ class ProductVariant(PrimaryKeyNodeMixin, DjangoObjectType):
         interfaces = (graphene.relay.Node,)
         fields = ("id", "sku", "name", "weight_grams", "created_at", "updated_at")
         description = "A purchasable form of a product: a pack size, a weight."
-
-    @classmethod
-    def get_queryset(cls, queryset, info):
-        return models.ProductVariant.objects.filter(
-            product__in=models.Product.objects.visible_to(_user(info))
-        )
 
     @staticmethod
     def resolve_price(root: models.ProductVariant, _info):

@@ -32,6 +32,23 @@ MAX_STOCK_QUANTITY = 1_000_000
 MAX_WEIGHT_GRAMS = 1_000_000
 
 
+# Each whole-number field of a variant: the error code when negative, and the largest value.
+_AMOUNT_LIMITS = {
+    "price": ("NEGATIVE_PRICE", MAX_PRICE_VND),
+    "compare_at_price": ("NEGATIVE_PRICE", MAX_PRICE_VND),
+    "weight_grams": ("NEGATIVE_WEIGHT", MAX_WEIGHT_GRAMS),
+    "sort_order": ("INVALID", MAX_INTEGER),
+    "quantity": ("NEGATIVE_STOCK", MAX_STOCK_QUANTITY),
+}
+
+
+def _clean_amount(errors: _Errors, cleaned: dict, name: str, value, *, required=False) -> None:
+    negative_code, maximum = _AMOUNT_LIMITS[name]
+    cleaned[name] = _amount(
+        errors, name, value, negative_code=negative_code, maximum=maximum, required=required
+    )
+
+
 def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> dict:
     """Validate the variant fields present in ``fields``; returns them cleaned."""
     cleaned = {}
@@ -42,50 +59,14 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
     if "name" in fields:
         cleaned["name"] = _model_field(errors, scratch, "name", fields["name"])
     if creating or "price" in fields:
-        cleaned["price"] = _amount(
-            errors,
-            "price",
-            fields.get("price"),
-            negative_code="NEGATIVE_PRICE",
-            maximum=MAX_PRICE_VND,
-            required=True,
-        )
-    if "compare_at_price" in fields:
-        cleaned["compare_at_price"] = _amount(
-            errors,
-            "compare_at_price",
-            fields["compare_at_price"],
-            negative_code="NEGATIVE_PRICE",
-            maximum=MAX_PRICE_VND,
-            required=False,
-        )
-    if "weight_grams" in fields:
-        cleaned["weight_grams"] = _amount(
-            errors,
-            "weight_grams",
-            fields["weight_grams"],
-            negative_code="NEGATIVE_WEIGHT",
-            maximum=MAX_WEIGHT_GRAMS,
-            required=False,
-        )
+        _clean_amount(errors, cleaned, "price", fields.get("price"), required=True)
+    for name in ("compare_at_price", "weight_grams"):
+        if name in fields:
+            _clean_amount(errors, cleaned, name, fields[name])
     if fields.get("sort_order") is not None:
-        cleaned["sort_order"] = _amount(
-            errors,
-            "sort_order",
-            fields["sort_order"],
-            negative_code="INVALID",
-            maximum=MAX_INTEGER,
-            required=False,
-        )
+        _clean_amount(errors, cleaned, "sort_order", fields["sort_order"])
     if creating:
-        cleaned["quantity"] = _amount(
-            errors,
-            "quantity",
-            fields.get("quantity", 0),
-            negative_code="NEGATIVE_STOCK",
-            maximum=MAX_STOCK_QUANTITY,
-            required=True,
-        )
+        _clean_amount(errors, cleaned, "quantity", fields.get("quantity", 0), required=True)
     return cleaned
 
 
@@ -317,14 +298,7 @@ def stock_update(*, user, variant_id: int, quantity: int) -> ProductVariant:
     """Set the pieces on hand; never below what unpaid orders already hold."""
     variant = _variant_for_staff(user, variant_id, field="variant")
     errors = _Errors()
-    _amount(
-        errors,
-        "quantity",
-        quantity,
-        negative_code="NEGATIVE_STOCK",
-        maximum=MAX_STOCK_QUANTITY,
-        required=True,
-    )
+    _clean_amount(errors, {}, "quantity", quantity, required=True)
     errors.raise_if_any()
     # The row lock orders this change with checkouts allocating the same stock.
     stock, _created = Stock.objects.select_for_update().get_or_create(variant=variant)

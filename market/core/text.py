@@ -66,11 +66,7 @@ def clean_text(value: str) -> str:
     the first character that text may not hold."""
     character = forbidden_character(value)
     if character is not None:
-        raise ValidationError(
-            _("The text holds a character that is not allowed: U+%(code)04X.")
-            % {"code": ord(character)},
-            code=INVALID_TEXT,
-        )
+        raise _character_refused(character)
     value = unicodedata.normalize("NFC", value)
     start, end = 0, len(value)
     while start < end and _edge_invisible(value[start]):
@@ -80,15 +76,19 @@ def clean_text(value: str) -> str:
     return value[start:end]
 
 
+def _character_refused(character: str) -> ValidationError:
+    return ValidationError(
+        _("The text holds a character that is not allowed: U+%(code)04X.")
+        % {"code": ord(character)},
+        code=INVALID_TEXT,
+    )
+
+
 def check_secret(value: str) -> str:
     """A password or token, unchanged, once it is known to be encodable text."""
     character = unencodable_character(value)
     if character is not None:
-        raise ValidationError(
-            _("The text holds a character that is not allowed: U+%(code)04X.")
-            % {"code": ord(character)},
-            code=INVALID_TEXT,
-        )
+        raise _character_refused(character)
     return value
 
 

@@ -4,6 +4,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def _acting_user(*, help_text: str) -> models.ForeignKey:
+    """Who did something to a row, kept for the record: the row outlives that account."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
 class Seller(models.Model):
     class Kind(models.TextChoices):
         COOPERATIVE = "cooperative", "Hợp tác xã"
@@ -103,27 +115,13 @@ class SellerInvitation(models.Model):
         max_length=8, choices=SellerMembership.Role.choices, default=SellerMembership.Role.STAFF
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Kept for the record; empty once that account is deleted.",
-    )
+    invited_by = _acting_user(help_text="Kept for the record; empty once that account is deleted.")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was accepted, declined, revoked or expired."
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who accepted, declined or revoked it.",
-    )
+    decided_by = _acting_user(help_text="Who accepted, declined or revoked it.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -108,18 +108,18 @@ def invitations_pending() -> QuerySet[SellerInvitation]:
 
 
 def invitations_pending_of_users(user_ids: list[int]) -> QuerySet[SellerInvitation]:
-    return (
-        invitations_pending()
-        .filter(user_id__in=user_ids)
-        .select_related("seller__address", "user")
-        .order_by("-created_at", "-pk")
-    )
+    return _invitations_pending_listed(user_id__in=user_ids)
 
 
 def invitations_pending_of_sellers(seller_ids: list[int]) -> QuerySet[SellerInvitation]:
+    return _invitations_pending_listed(seller_id__in=seller_ids)
+
+
+def _invitations_pending_listed(**lookup) -> QuerySet[SellerInvitation]:
+    """Pending invitations narrowed by ``lookup``, newest first, with what a list shows."""
     return (
         invitations_pending()
-        .filter(seller_id__in=seller_ids)
+        .filter(**lookup)
         .select_related("seller__address", "user")
         .order_by("-created_at", "-pk")
     )

@@ -38,30 +38,6 @@ PROFILE_FIELDS = ("name", "kind", "tax_code", "phone", "email", "description")
 OPERATOR_FIELDS = ("is_verified", "status")
 
 
-class AlreadyMember(DomainError):
-    code = "ALREADY_MEMBER"
-
-
-class AlreadyInvited(DomainError):
-    code = "ALREADY_INVITED"
-
-
-class CannotBeStaff(DomainError):
-    code = "CANNOT_BE_STAFF"
-
-
-class InvitationNotPending(DomainError):
-    code = "INVITATION_NOT_PENDING"
-
-
-class InvitationExpired(DomainError):
-    code = "INVITATION_EXPIRED"
-
-
-class LastOwner(DomainError):
-    code = "LAST_OWNER"
-
-
 @transaction.atomic
 def seller_create(
     *,
@@ -137,9 +113,10 @@ def seller_staff_invite(
         user = User.objects.create_user(email)
     _check_may_be_staff(user, field="email")
     if SellerMembership.objects.filter(seller=seller, user=user).exists():
-        raise AlreadyMember(
+        raise DomainError(
             _("%(email)s is already staff of %(seller)s.")
             % {"email": email, "seller": seller.name},
+            code="ALREADY_MEMBER",
             field="email",
         )
     now = timezone.now()
@@ -158,9 +135,10 @@ def seller_staff_invite(
                 expires_at=now + datetime.timedelta(days=settings.SELLER_INVITATION_TTL_DAYS),
             )
     except IntegrityError:
-        raise AlreadyInvited(
+        raise DomainError(
             _("%(email)s already has an invitation to %(seller)s waiting for an answer.")
             % {"email": email, "seller": seller.name},
+            code="ALREADY_INVITED",
             field="email",
         ) from None
     transaction.on_commit(
@@ -177,7 +155,9 @@ def seller_invitation_accept(
     invitation = _invitation_to_answer(invitation_id, by=by)
     _check_may_be_staff(by, field="id")
     if SellerMembership.objects.filter(seller_id=invitation.seller_id, user=by).exists():
-        raise AlreadyMember(_("You are already staff of this seller."), field="id")
+        raise DomainError(
+            _("You are already staff of this seller."), code="ALREADY_MEMBER", field="id"
+        )
     membership = SellerMembership.objects.create(
         seller_id=invitation.seller_id, user=by, role=invitation.role
     )
@@ -247,22 +227,23 @@ def _check_may_be_staff(user: User, *, field: str) -> None:
     # Auditors inspect sellers and operators arbitrate between them: working
     # for one would mark their own homework.
     if user.role in (User.Role.AUDITOR, User.Role.OPERATOR):
-        raise CannotBeStaff(
+        raise DomainError(
             _("Auditors of the agriculture department and operators cannot be seller staff."),
+            code="CANNOT_BE_STAFF",
             field=field,
         )
 
 
 def _check_pending(invitation: SellerInvitation) -> None:
     if invitation.is_expired():
-        raise InvitationExpired(_("This invitation has expired."), field="id")
+        raise DomainError(_("This invitation has expired."), code="INVITATION_EXPIRED", field="id")
     if invitation.status != SellerInvitation.Status.PENDING:
         answered = {
             SellerInvitation.Status.ACCEPTED: _("This invitation was already accepted."),
             SellerInvitation.Status.DECLINED: _("This invitation was declined."),
             SellerInvitation.Status.REVOKED: _("This invitation was revoked."),
         }
-        raise InvitationNotPending(answered[invitation.status], field="id")
+        raise DomainError(answered[invitation.status], code="INVITATION_NOT_PENDING", field="id")
 
 
 def _check_another_owner(membership: SellerMembership) -> None:
@@ -271,8 +252,9 @@ def _check_another_owner(membership: SellerMembership) -> None:
         seller_id=membership.seller_id, role=SellerMembership.Role.OWNER
     ).exclude(pk=membership.pk)
     if not others.exists():
-        raise LastOwner(
+        raise DomainError(
             _("A seller keeps at least one owner: make another member owner first."),
+            code="LAST_OWNER",
             field="membership_id",
         )
 
@@ -295,26 +277,12 @@ def _locked_seller(seller_id: int) -> Seller:
     return Seller.objects.select_for_update(of=("self",)).get(pk=seller_id)
 
 
-def _invitation_not_found() -> NotFound:
-    # The same answer for an unknown ID and for someone else's invitation.
-    return NotFound(_("This invitation does not exist."), field="id")
-
-
 def _locked_invitation(invitation_id: int, *, by: User) -> SellerInvitation:
-    invitation = selectors.invitation_visible_to(by, invitation_id)
-    if invitation is None:
-        raise _invitation_not_found()
-    seller = _locked_seller(invitation.seller_id)
-    invitation = (
-        SellerInvitation.objects.select_for_update(of=("self",))
-        .select_related("user")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None:
-        raise _invitation_not_found()
-    invitation.seller = seller
-    return invitation
+    """The invitation, locked after its seller, if ``by`` may see it; NOT_FOUND otherwise
+    (the same answer for an unknown ID and for someone else's invitation)."""
+    not_found = NotFound(_("This invitation does not exist."), field="id")
+    visible = selectors.invitation_visible_to(by, invitation_id)
+    return _locked_under_seller(SellerInvitation, visible, not_found=not_found)
 
 
 def _invitation_to_answer(invitation_id: int, *, by: User) -> SellerInvitation:
@@ -329,21 +297,27 @@ def _invitation_to_answer(invitation_id: int, *, by: User) -> SellerInvitation:
 def _locked_membership(membership_id: int, *, by: User) -> SellerMembership:
     """The membership, locked after its seller, if ``by`` may see it; NOT_FOUND otherwise."""
     not_found = NotFound(_("This membership does not exist."), field="membership_id")
-    membership = selectors.membership_visible_to(by, membership_id)
-    if membership is None:
+    visible = selectors.membership_visible_to(by, membership_id)
+    return _locked_under_seller(SellerMembership, visible, not_found=not_found)
+
+
+def _locked_under_seller(model, visible, *, not_found: NotFound):
+    """``visible`` (an invitation or membership ``by`` may see, or None) locked after its
+    seller's row, read again under the lock: another transaction may have removed or
+    changed it meanwhile."""
+    if visible is None:
         raise not_found
-    seller = _locked_seller(membership.seller_id)
-    # Read again under the lock: another transaction may have removed or changed it.
-    membership = (
-        SellerMembership.objects.select_for_update(of=("self",))
+    seller = _locked_seller(visible.seller_id)
+    row = (
+        model.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(pk=membership_id)
+        .filter(pk=visible.pk)
         .first()
     )
-    if membership is None:
+    if row is None:
         raise not_found
-    membership.seller = seller
-    return membership
+    row.seller = seller
+    return row
 
 
 def _apply_profile(seller: Seller, *, contact: dict, address: dict | None) -> None:

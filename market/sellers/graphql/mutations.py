@@ -70,8 +70,12 @@ def _given(input_object) -> dict:
     }
 
 
-def _existing_seller(pk: int, *, field: str) -> SellerModel:
-    seller = SellerModel.objects.filter(pk=pk).first()
+def _seller_for_owner(user, global_id: str, *, field: str) -> SellerModel:
+    """The seller behind ``global_id`` for one of its owners or an operator. Permission is
+    checked first, so anyone else is refused alike for a missing ID and a stranger's."""
+    seller_pk = decode_id(global_id, "Seller", field=field)
+    require_seller_owner(user, seller_pk)
+    seller = SellerModel.objects.filter(pk=seller_pk).first()
     if seller is None:
         raise NotFound(_("This seller does not exist."), field=field)
     return seller
@@ -113,9 +117,7 @@ class SellerUpdate(BaseMutation):
     @classmethod
     def perform(cls, _root, info, id, input):
         user = info.context.user
-        seller_pk = decode_id(id, "Seller")
-        require_seller_owner(user, seller_pk)
-        seller = _existing_seller(seller_pk, field="id")
+        seller = _seller_for_owner(user, id, field="id")
         return {"seller": services.seller_update(seller=seller, by=user, **_given(input))}
 
 
@@ -141,9 +143,7 @@ class SellerStaffInvite(BaseMutation):
     @classmethod
     def perform(cls, _root, info, seller_id, email, role):
         user = info.context.user
-        seller_pk = decode_id(seller_id, "Seller", field="seller_id")
-        require_seller_owner(user, seller_pk)
-        seller = _existing_seller(seller_pk, field="seller_id")
+        seller = _seller_for_owner(user, seller_id, field="seller_id")
         invitation = services.seller_staff_invite(
             seller=seller, email=email, role=role, invited_by=user
         )

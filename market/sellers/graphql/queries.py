@@ -1,8 +1,7 @@
 import graphene
-from django.utils.translation import gettext as _
 
-from market.core.errors import InvalidInput
 from market.core.graphql.connection import connection_arguments, paginate
+from market.core.graphql.lookup import id_or_slug_field, require_id_or_slug
 from market.core.graphql.mutations import decode_id
 from market.sellers import selectors
 from market.sellers.graphql.filters import (
@@ -23,11 +22,8 @@ class SellerQueries(graphene.ObjectType):
         description="Sellers on the marketplace; suspended ones are listed to operators only.",
         **connection_arguments(),
     )
-    seller = graphene.Field(
-        Seller,
-        id=graphene.ID(),
-        slug=graphene.String(),
-        description="One seller, by ID or by slug (exactly one of them).",
+    seller = id_or_slug_field(
+        Seller, description="One seller, by ID or by slug (exactly one of them)."
     )
 
     @staticmethod
@@ -42,8 +38,7 @@ class SellerQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_seller(_root, info, id=None, slug=None):
-        if (id is None) == (slug is None):
-            raise InvalidInput(_("Give exactly one of `id` or `slug`."))
+        require_id_or_slug(id, slug)
         if id is not None:
             return selectors.seller_visible_to(info.context.user, pk=decode_id(id, "Seller"))
         return selectors.seller_visible_to(info.context.user, slug=slug)

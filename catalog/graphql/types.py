@@ -275,6 +275,10 @@ class ProductPricingInfo(graphene.ObjectType):
     )
 
 
+def _same(value):
+    return value
+
+
 def _pricing(prices: tuple[int | None, int | None]) -> ProductPricingInfo | None:
     """Null without variants (then both prices are null)."""
     lowest, highest = prices
@@ -392,7 +396,9 @@ class Product(PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_ocop_stars(root: models.Product, info):
-        return OcopStarsByProductIdLoader(info.context).load(root.pk)
+        # Through ``then``: a value the listing primed comes back as itself, not as a
+        # future the executor has to wait on.
+        return then(OcopStarsByProductIdLoader(info.context).load(root.pk), _same)
 
     @staticmethod
     def resolve_ocop_certificates(root: models.Product, info):

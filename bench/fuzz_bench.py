@@ -202,10 +202,8 @@ def fuzz(port: int, args, headers, known_ids, known_texts) -> Tally:
 
     from market.schema import schema
 
-    # The generator is the fuzz test's own, in the test package, which is not
-    # installed with the project: it is found from the checkout.
-    if str(harness.ROOT) not in sys.path:
-        sys.path.append(str(harness.ROOT))
+    # The generator is the fuzz test's own, in the test package.
+    harness.put_checkout_on_path()
     from tests.core.graphql_fuzz import requests
 
     tally = Tally()

@@ -1,14 +1,16 @@
 """Set-up and tear-down shared by the benchmarks in bench/.
 
 The app's environment, a throwaway PostgreSQL database, ``manage.py migrate``,
-a gunicorn server with one sync worker on a free loopback port, timed GraphQL
-POSTs to it, and the run of a script (signals, failures, the results file).
+Elasticsearch reachable and a run's indices deleted after it, a gunicorn server with one
+sync worker on a free loopback port, timed GraphQL POSTs to it, and the run of a script
+(clean-up steps, signals, failures, the results file, the targets).
 
 Django is imported only inside the functions that need it: the scripts set
 the environment first, then call ``django.setup()``.
 """
 
 import argparse
+import atexit
 import contextlib
 import http.client
 import json
@@ -28,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
+DEFAULT_ELASTICSEARCH_URL = "http://127.0.0.1:9200"
 # Left unconfigured unless a benchmark names one again: the figures are those of
 # Django, graphene and PostgreSQL, Celery runs eagerly (no broker) and throttles
 # count in the worker's memory.
@@ -54,6 +57,14 @@ def add_server_url_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_elasticsearch_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--elasticsearch-url",
+        default=os.environ.get("ELASTICSEARCH_URL") or DEFAULT_ELASTICSEARCH_URL,
+        help="Elasticsearch to index into (env ELASTICSEARCH_URL)",
+    )
+
+
 def run_reporting_failure(run: Callable[[], object], signals=(signal.SIGTERM,)):
     """``run()``, or None when it fails with a ``BenchError`` (said on stderr).
 
@@ -71,6 +82,51 @@ def run_reporting_failure(run: Callable[[], object], signals=(signal.SIGTERM,)):
 def write_results(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+class Cleanup:
+    """Undo steps, run once in reverse order: from ``finally``, or from atexit
+    if the interpreter is leaving some other way."""
+
+    def __init__(self):
+        self._steps: list[tuple[str, Callable[[], None]]] = []
+
+    def add(self, label: str, step: Callable[[], None]) -> None:
+        self._steps.append((label, step))
+
+    def run(self) -> None:
+        while self._steps:
+            label, step = self._steps.pop()
+            try:
+                step()
+            except Exception as error:
+                # One failed step must not leave the others (the database) behind.
+                print(f"cleanup: {label} failed: {error!r}", file=sys.stderr)
+
+
+def run_benchmark(run: Callable[[Cleanup], dict], results: Path, *, check: bool) -> int:
+    """A benchmark script's exit status: ``run(cleanup)``, its undo steps run whatever
+    happens (SIGTERM and SIGHUP included), its result written to ``results`` and printed.
+    1 when it failed, or when ``check`` asks and a target of ``result["targets_met"]`` is
+    missed (each said on stderr)."""
+    cleanup = Cleanup()
+    atexit.register(cleanup.run)
+
+    def run_and_clean_up() -> dict:
+        try:
+            return run(cleanup)
+        finally:
+            cleanup.run()
+
+    result = run_reporting_failure(run_and_clean_up, signals=(signal.SIGTERM, signal.SIGHUP))
+    if result is None:
+        return 1
+    write_results(results, json.dumps(result, indent=2, ensure_ascii=False))
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    missed = [name for name, met in result["targets_met"].items() if not met]
+    if missed:
+        print(f"targets missed: {', '.join(missed)}", file=sys.stderr)
+    return 1 if missed and check else 0
 
 
 def app_environment(url: str, **settings: str) -> dict[str, str]:
@@ -91,6 +147,13 @@ def app_environment(url: str, **settings: str) -> dict[str, str]:
     )
     env.update(settings)
     return env
+
+
+def put_checkout_on_path() -> None:
+    """Let a benchmark import from the test package, which is not installed with the project:
+    it is found from the checkout."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -170,6 +233,52 @@ def migrate(env: dict[str, str]) -> None:
     )
     if result.returncode != 0:
         raise BenchError(f"migrate failed:\n{result.stdout}\n{result.stderr}")
+
+
+# ---------------------------------------------------------------- Elasticsearch
+
+
+def check_elasticsearch(elasticsearch_url: str) -> None:
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(elasticsearch_url, request_timeout=10)
+    try:
+        client.cluster.health()
+    except Exception as error:
+        raise BenchError(
+            f"Elasticsearch at {elasticsearch_url} does not answer ({error}); "
+            "start it with scripts/services.sh up"
+        ) from error
+    finally:
+        client.close()
+
+
+def delete_indices(elasticsearch_url: str, prefix: str) -> list[str]:
+    """Every index of this run, deleted by name (the cluster refuses wildcard deletes)."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(elasticsearch_url, request_timeout=30)
+    try:
+        names = sorted(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").keys())
+        if names:
+            client.indices.delete(index=",".join(names), ignore_unavailable=True)
+        return names
+    finally:
+        client.close()
+
+
+def indexed_app(
+    cleanup: Cleanup, env: dict[str, str], server_url: str, database: str, es_url: str, prefix: str
+) -> None:
+    """Elasticsearch answering, ``database`` created and migrated, Django set up; the
+    database and the indices under ``prefix`` removed by ``cleanup``."""
+    check_elasticsearch(es_url)
+    recreate_database(server_url, database)
+    cleanup.add("database", lambda: drop_database(server_url, database))
+    # Registered before anything is indexed: the demo loader's delivery creates the first index.
+    cleanup.add("indices", lambda: delete_indices(es_url, prefix))
+    migrate(env)
+    setup_django(env)
 
 
 # ---------------------------------------------------------------- server

@@ -22,17 +22,13 @@ process and the database are removed at the end, on failure and on SIGTERM too.
 """
 
 import argparse
-import atexit
-import json
 import os
 import random
 import shutil
-import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import harness
@@ -42,7 +38,6 @@ from search_timing import time_backend, time_graphql, time_suggest, timed_rebuil
 
 RESULTS = harness.RESULTS_DIR / "search.json"
 
-DEFAULT_ELASTICSEARCH_URL = "http://127.0.0.1:9200"
 BENCH_DATABASE = "market_bench_search"
 SEED = 20250815
 SUGGEST_PREFIXES = 200
@@ -58,11 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--searches", type=int, default=1000, help="timed searches per path")
     harness.add_server_url_argument(parser)
-    parser.add_argument(
-        "--elasticsearch-url",
-        default=os.environ.get("ELASTICSEARCH_URL") or DEFAULT_ELASTICSEARCH_URL,
-        help="Elasticsearch to index into (env ELASTICSEARCH_URL)",
-    )
+    harness.add_elasticsearch_url_argument(parser)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     if args.products < 1 or args.searches < 2:
@@ -70,65 +61,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-# ---------------------------------------------------------------- cleanup
-
-
-class Cleanup:
-    """Undo steps, run once in reverse order: from ``finally``, or from atexit
-    if the interpreter is leaving some other way."""
-
-    def __init__(self):
-        self._steps: list[tuple[str, Callable[[], None]]] = []
-
-    def add(self, label: str, step: Callable[[], None]) -> None:
-        self._steps.append((label, step))
-
-    def run(self) -> None:
-        while self._steps:
-            label, step = self._steps.pop()
-            try:
-                step()
-            except Exception as error:
-                # One failed step must not leave the others (the database) behind.
-                print(f"cleanup: {label} failed: {error!r}", file=sys.stderr)
-
-
-# ---------------------------------------------------------------- database
-
-
-def check_elasticsearch(elasticsearch_url: str) -> None:
-    from elasticsearch import Elasticsearch
-
-    client = Elasticsearch(elasticsearch_url, request_timeout=10)
-    try:
-        client.cluster.health()
-    except Exception as error:
-        raise harness.BenchError(
-            f"Elasticsearch at {elasticsearch_url} does not answer ({error}); "
-            "start it with scripts/services.sh up"
-        ) from error
-    finally:
-        client.close()
-
-
-def delete_indices(elasticsearch_url: str, prefix: str) -> list[str]:
-    """Every index of this run, deleted by name (the cluster refuses wildcard deletes)."""
-    from elasticsearch import Elasticsearch
-
-    client = Elasticsearch(elasticsearch_url, request_timeout=30)
-    try:
-        names = sorted(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").keys())
-        if names:
-            client.indices.delete(index=",".join(names), ignore_unavailable=True)
-        return names
-    finally:
-        client.close()
-
-
 # ---------------------------------------------------------------- main
 
 
-def run(args: argparse.Namespace, cleanup: Cleanup) -> dict:
+def run(args: argparse.Namespace, cleanup: harness.Cleanup) -> dict:
     prefix = f"bench-{uuid.uuid4().hex[:12]}"
     # The figures depend on what else the machine runs: recorded with them.
     load_at_start = [round(value, 2) for value in os.getloadavg()]
@@ -141,13 +77,9 @@ def run(args: argparse.Namespace, cleanup: Cleanup) -> dict:
     work_dir = Path(tempfile.mkdtemp(prefix="ocop-bench-search-"))
     cleanup.add("work directory", lambda: shutil.rmtree(work_dir, ignore_errors=True))
 
-    check_elasticsearch(args.elasticsearch_url)
-    harness.recreate_database(args.server_url, BENCH_DATABASE)
-    cleanup.add("database", lambda: harness.drop_database(args.server_url, BENCH_DATABASE))
-    # Registered before anything is indexed: the demo loader's delivery creates the first index.
-    cleanup.add("indices", lambda: delete_indices(args.elasticsearch_url, prefix))
-    harness.migrate(env)
-    harness.setup_django(env)
+    harness.indexed_app(
+        cleanup, env, args.server_url, BENCH_DATABASE, args.elasticsearch_url, prefix
+    )
 
     rng = random.Random(SEED)
     started = time.perf_counter()
@@ -214,26 +146,7 @@ def run(args: argparse.Namespace, cleanup: Cleanup) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    cleanup = Cleanup()
-    atexit.register(cleanup.run)
-
-    def run_and_clean_up() -> dict:
-        try:
-            return run(args, cleanup)
-        finally:
-            cleanup.run()
-
-    result = harness.run_reporting_failure(
-        run_and_clean_up, signals=(signal.SIGTERM, signal.SIGHUP)
-    )
-    if result is None:
-        return 1
-    harness.write_results(RESULTS, json.dumps(result, indent=2, ensure_ascii=False))
-    print(json.dumps(result, ensure_ascii=False), flush=True)
-    missed = [name for name, met in result["targets_met"].items() if not met]
-    if missed:
-        print(f"targets missed: {', '.join(missed)}", file=sys.stderr)
-    return 1 if missed and args.check else 0
+    return harness.run_benchmark(lambda cleanup: run(args, cleanup), RESULTS, check=args.check)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,19 @@ Cà Ná truyền thống"), a Vietnamese description, an English name, one to th
 stock, and a verified ``DEMO-`` certificate on some, after the demo catalog.
 """
 
+import csv
 import datetime
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from generated import QUALIFIERS as COMMON_QUALIFIERS
 from generated import priced_variants, verified_certificate
 from harness import BenchError
 
 GENERATED_BATCH = 5000
+# The product types: a spreadsheet's table, one row a pack.
+KINDS_FILE = Path(__file__).with_name("search_kinds.csv")
 
 
 @dataclass(frozen=True)
@@ -26,198 +30,20 @@ class Kind:
     packs: tuple[tuple[str, int, int], ...]  # (pack, grams, price in whole VND)
 
 
-KINDS = [
-    Kind(
-        "Nho sấy",
-        "Dried grapes",
-        "Trái cây sấy",
-        (("Túi 250 g", 250, 52_000), ("Túi 500 g", 500, 98_000), ("Hộp 1 kg", 1000, 185_000)),
-    ),
-    Kind(
-        "Nho sấy dẻo",
-        "Soft dried grapes",
-        "Trái cây sấy",
-        (("Túi 200 g", 200, 48_000), ("Túi 500 g", 500, 110_000), ("Hộp quà 800 g", 850, 190_000)),
-    ),
-    Kind(
-        "Nho xanh",
-        "Green grapes",
-        "Trái cây tươi",
-        (("Hộp 1 kg", 1000, 70_000), ("Thùng 3 kg", 3000, 200_000), ("Thùng 5 kg", 5000, 320_000)),
-    ),
-    Kind(
-        "Nho đỏ Cardinal",
-        "Cardinal red grapes",
-        "Trái cây tươi",
-        (("Hộp 1 kg", 1000, 60_000), ("Thùng 3 kg", 3000, 170_000), ("Thùng 5 kg", 5000, 270_000)),
-    ),
-    Kind(
-        "Táo xanh",
-        "Green apples",
-        "Trái cây tươi",
-        (("Túi 1 kg", 1000, 35_000), ("Thùng 3 kg", 3000, 95_000), ("Thùng 10 kg", 10000, 300_000)),
-    ),
-    Kind(
-        "Táo sấy dẻo",
-        "Soft dried apples",
-        "Trái cây sấy",
-        (("Túi 200 g", 200, 45_000), ("Túi 500 g", 500, 100_000), ("Hộp 1 kg", 1000, 190_000)),
-    ),
-    Kind(
-        "Xoài sấy",
-        "Dried mango",
-        "Trái cây sấy",
-        (("Túi 200 g", 200, 55_000), ("Túi 500 g", 500, 125_000), ("Hộp 1 kg", 1000, 240_000)),
-    ),
-    Kind(
-        "Măng tây xanh",
-        "Green asparagus",
-        "Rau củ",
-        (("Bó 500 g", 500, 60_000), ("Bó 1 kg", 1000, 110_000), ("Thùng 3 kg", 3000, 310_000)),
-    ),
-    Kind(
-        "Hành tím",
-        "Purple shallots",
-        "Gia vị",
-        (("Túi 500 g", 500, 33_000), ("Túi 1 kg", 1000, 62_000), ("Bao 5 kg", 5000, 290_000)),
-    ),
-    Kind(
-        "Tỏi",
-        "Garlic",
-        "Gia vị",
-        (("Túi 500 g", 500, 58_000), ("Túi 1 kg", 1000, 108_000), ("Bao 5 kg", 5000, 500_000)),
-    ),
-    Kind(
-        "Tỏi cô đơn",
-        "Single-clove garlic",
-        "Gia vị",
-        (("Hũ 200 g", 250, 90_000), ("Túi 500 g", 500, 210_000), ("Túi 1 kg", 1000, 400_000)),
-    ),
-    Kind(
-        "Muối tôm",
-        "Shrimp salt",
-        "Gia vị",
-        (("Hũ 100 g", 130, 25_000), ("Hũ 200 g", 240, 45_000), ("Hũ 500 g", 560, 100_000)),
-    ),
-    Kind(
-        "Nước mắm cá cơm",
-        "Anchovy fish sauce",
-        "Nước mắm",
-        (("Chai 500 ml", 650, 65_000), ("Chai 1 lít", 1250, 120_000), ("Can 5 lít", 5600, 520_000)),
-    ),
-    Kind(
-        "Nước mắm nhĩ",
-        "First-press fish sauce",
-        "Nước mắm",
-        (("Chai 250 ml", 380, 50_000), ("Chai 500 ml", 700, 95_000), ("Chai 1 lít", 1300, 180_000)),
-    ),
-    Kind(
-        "Rong sụn khô",
-        "Dried sea moss",
-        "Rong biển",
-        (("Túi 200 g", 200, 40_000), ("Túi 500 g", 500, 90_000), ("Túi 1 kg", 1000, 170_000)),
-    ),
-    Kind(
-        "Mứt rong sụn",
-        "Sea moss jam",
-        "Rong biển",
-        (("Hộp 200 g", 250, 40_000), ("Hộp 500 g", 560, 90_000), ("Hộp quà 1 kg", 1100, 170_000)),
-    ),
-    Kind(
-        "Thịt dê sấy",
-        "Dried goat meat",
-        "Thịt dê, cừu",
-        (("Túi 200 g", 200, 180_000), ("Túi 500 g", 500, 430_000), ("Hộp 1 kg", 1050, 820_000)),
-    ),
-    Kind(
-        "Thịt cừu sấy",
-        "Dried lamb",
-        "Thịt dê, cừu",
-        (("Túi 200 g", 200, 190_000), ("Túi 500 g", 500, 450_000), ("Hộp 1 kg", 1050, 860_000)),
-    ),
-    Kind(
-        "Đậu phộng rang muối",
-        "Salted roasted peanuts",
-        "Hạt và ngũ cốc",
-        (("Túi 250 g", 250, 35_000), ("Túi 500 g", 500, 65_000), ("Hũ 1 kg", 1100, 120_000)),
-    ),
-    Kind(
-        "Ngũ cốc dinh dưỡng",
-        "Nutritious cereal",
-        "Hạt và ngũ cốc",
-        (("Túi 500 g", 500, 90_000), ("Hộp 800 g", 850, 140_000), ("Túi 1 kg", 1000, 170_000)),
-    ),
-    Kind(
-        "Vang nho đỏ",
-        "Red grape wine",
-        "Rượu vang",
-        (
-            ("Chai 375 ml", 700, 70_000),
-            ("Chai 750 ml", 1300, 120_000),
-            ("Hộp 2 chai", 2700, 250_000),
-        ),
-    ),
-    Kind(
-        "Vang nho trắng",
-        "White grape wine",
-        "Rượu vang",
-        (
-            ("Chai 375 ml", 700, 75_000),
-            ("Chai 750 ml", 1300, 130_000),
-            ("Hộp 2 chai", 2700, 270_000),
-        ),
-    ),
-    Kind(
-        "Trà măng tây",
-        "Asparagus tea",
-        "Trà",
-        (
-            ("Hộp 20 túi lọc", 60, 85_000),
-            ("Hộp 50 túi lọc", 150, 190_000),
-            ("Túi 500 g", 500, 450_000),
-        ),
-    ),
-    Kind(
-        "Mật nho",
-        "Grape syrup",
-        "Siro",
-        (("Chai 250 ml", 350, 40_000), ("Chai 500 ml", 700, 75_000), ("Chai 1 lít", 1350, 140_000)),
-    ),
-    Kind(
-        "Nước nha đam",
-        "Aloe vera drink",
-        "Nước giải khát",
-        (
-            ("Chai 350 ml", 380, 15_000),
-            ("Lốc 6 chai", 2300, 85_000),
-            ("Thùng 24 chai", 9200, 320_000),
-        ),
-    ),
-    Kind(
-        "Nha đam đường phèn",
-        "Aloe vera in rock sugar",
-        "Nha đam",
-        (("Hũ 500 g", 600, 45_000), ("Hũ 1 kg", 1150, 85_000), ("Thùng 6 hũ", 3700, 250_000)),
-    ),
-    Kind(
-        "Nghệ viên mật ong",
-        "Turmeric honey pills",
-        "Nghệ",
-        (("Hũ 200 g", 350, 120_000), ("Hũ 500 g", 750, 280_000), ("Hộp quà 2 hũ", 1600, 560_000)),
-    ),
-    Kind(
-        "Tinh bột nghệ",
-        "Turmeric starch",
-        "Nghệ",
-        (("Hũ 100 g", 150, 95_000), ("Hũ 250 g", 320, 220_000), ("Hũ 500 g", 620, 420_000)),
-    ),
-    Kind(
-        "Mủ trôm khô",
-        "Dried sterculia gum",
-        "Mủ trôm",
-        (("Túi 200 g", 200, 60_000), ("Túi 500 g", 500, 140_000), ("Túi 1 kg", 1000, 270_000)),
-    ),
-]
+def read_kinds(path: Path = KINDS_FILE) -> list[Kind]:
+    """The kinds of ``path``: a row a pack, in the table's order (a product offers a kind's
+    first one to three packs)."""
+    packs: dict[tuple[str, str, str], list[tuple[str, int, int]]] = {}
+    with path.open(encoding="utf-8", newline="") as table:
+        for row in csv.DictReader(table):
+            kind = (row["kind"], row["english"], row["category"])
+            packs.setdefault(kind, []).append(
+                (row["pack"], int(row["grams"]), int(row["price_vnd"]))
+            )
+    return [Kind(*kind, tuple(kind_packs)) for kind, kind_packs in packs.items()]
+
+
+KINDS = read_kinds()
 PLACES = [
     "Phan Rang",
     "Ninh Hải",

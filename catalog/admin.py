@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from catalog import models, services, tasks
+from market.core.admin import RefusedWritesMixin
 from market.core.errors import DomainError
 
 
@@ -45,16 +46,11 @@ def _for_each(modeladmin, request, queryset, act, done_message) -> None:
         modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(RefusedWritesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    refused = ("add", "change")
 
 
 # ---------------------------------------------------------------- categories
@@ -114,7 +110,7 @@ class ProductTranslationInline(ReadOnlyInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(RefusedWritesMixin, admin.ModelAdmin):
     list_display = ("name", "seller", "category", "is_published", "published_at", "updated_at")
     list_filter = ("is_published", "seller__status", "category")
     list_select_related = ("seller", "category")
@@ -128,6 +124,7 @@ class ProductAdmin(admin.ModelAdmin):
         "attributes",
         "is_published",
         "published_at",
+        "origin_verified",
         "created_at",
         "updated_at",
     )
@@ -138,43 +135,43 @@ class ProductAdmin(admin.ModelAdmin):
         ProductTranslationInline,
     )
     actions = ("publish", "unpublish")
-
-    def has_add_permission(self, request):
-        return False
+    refused = ("add",)
 
     @admin.action(description=_("Publish the selected products"))
     def publish(self, request, queryset):
-        _for_each(
-            self,
+        self._set_published(
             request,
             queryset,
-            lambda product: services.product_update(
-                user=request.user, product_id=product.pk, is_published=True
-            ),
+            True,
             ngettext_lazy("Published %(count)d product.", "Published %(count)d products.", "count"),
         )
 
     @admin.action(description=_("Unpublish the selected products"))
     def unpublish(self, request, queryset):
-        _for_each(
-            self,
+        self._set_published(
             request,
             queryset,
-            lambda product: services.product_update(
-                user=request.user, product_id=product.pk, is_published=False
-            ),
+            False,
             ngettext_lazy(
                 "Unpublished %(count)d product.", "Unpublished %(count)d products.", "count"
             ),
         )
 
+    def _set_published(self, request, queryset, is_published: bool, done_message) -> None:
+        def act(product):
+            services.product_update(
+                by=request.user, product_id=product.pk, is_published=is_published
+            )
+
+        _for_each(self, request, queryset, act, done_message)
+
     def delete_model(self, request, obj):
         # Through the service: it removes the stored pictures and updates search.
-        services.product_delete(user=request.user, product_id=obj.pk)
+        services.product_delete(by=request.user, product_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for product in queryset:
-            services.product_delete(user=request.user, product_id=product.pk)
+            services.product_delete(by=request.user, product_id=product.pk)
 
 
 # ---------------------------------------------------------------- pictures
@@ -188,16 +185,14 @@ class ProductImageThumbnailInline(ReadOnlyInline):
 
 
 @admin.register(models.ProductImage)
-class ProductImageAdmin(admin.ModelAdmin):
+class ProductImageAdmin(RefusedWritesMixin, admin.ModelAdmin):
     list_display = ("pk", "product", "width", "height", "thumbnail_count", "created_at")
     list_select_related = ("product",)
     search_fields = ("product__name", "alt")
     readonly_fields = ("product", "image", "alt", "width", "height", "sort_order", "created_at")
     inlines = (ProductImageThumbnailInline,)
     actions = ("make_missing_thumbnails",)
-
-    def has_add_permission(self, request):
-        return False
+    refused = ("add",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(thumbnail_total=Count("thumbnails"))
@@ -225,18 +220,18 @@ class ProductImageAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        services.product_image_delete(user=request.user, image_id=obj.pk)
+        services.product_image_delete(by=request.user, image_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for image in queryset:
-            services.product_image_delete(user=request.user, image_id=image.pk)
+            services.product_image_delete(by=request.user, image_id=image.pk)
 
 
 # ---------------------------------------------------------------- OCOP certificates
 
 
 @admin.register(models.OcopCertificate)
-class OcopCertificateAdmin(admin.ModelAdmin):
+class OcopCertificateAdmin(RefusedWritesMixin, admin.ModelAdmin):
     list_display = (
         "certificate_number",
         "product",
@@ -267,13 +262,8 @@ class OcopCertificateAdmin(admin.ModelAdmin):
         "created_at",
     )
     actions = ("verify", "expire_overdue")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # A certificate is a record of the department's review: revoke it, with a reason.
-        return False
+    # A certificate is a record of the department's review: revoke it, with a reason.
+    refused = ("add", "delete")
 
     @admin.action(description=_("Verify the selected pending certificates"))
     def verify(self, request, queryset):
@@ -282,7 +272,7 @@ class OcopCertificateAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda certificate: services.ocop_certificate_verify(
-                user=request.user, certificate_id=certificate.pk
+                by=request.user, certificate_id=certificate.pk
             ),
             ngettext_lazy(
                 "Verified %(count)d certificate.", "Verified %(count)d certificates.", "count"

@@ -155,6 +155,11 @@ class ProductQuerySet(models.QuerySet):
         """Products with (or, for ``False``, without) a variant in stock for sale."""
         return self.filter(has_stock() if in_stock else ~has_stock())
 
+    def origin_verified(self, verified: bool = True) -> "ProductQuerySet":
+        """Products whose origin is (or, for ``False``, is not) verified: the
+        ``origin_verified`` cache that traceability's services keep current."""
+        return self.filter(origin_verified=verified)
+
     def with_in_stock(self, name: str) -> "ProductQuerySet":
         return self.annotate(**{name: has_stock()})
 
@@ -291,6 +296,10 @@ class Product(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
+    # A cache of traceability's verified-origin rule (a lot of this product with quantity
+    # left whose areas are active, chain intact, no open violation, not past best-before),
+    # kept current by traceability's services in the transaction that moves it.
+    origin_verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -66,44 +66,44 @@ def visible_certificates(user) -> QuerySet[OcopCertificate]:
 # ---------------------------------------------------------------- categories
 
 
-def _category_table() -> str:
-    return connection.ops.quote_name(Category._meta.db_table)
-
-
 # A category tree deeper than this is a data error (a parent cycle); stop walking.
 MAX_CATEGORY_DEPTH = 32
+
+
+def _category_depths(
+    *, where: str = "", where_params: Iterable = (), having: str = "", having_params: Iterable = ()
+) -> list[tuple[int, int]]:
+    """``(id, depth)`` of the categories ``where`` picks (all without it) that ``having``
+    keeps: 0 for a root, 1 for its children... Each walks up its parents, at most
+    ``MAX_CATEGORY_DEPTH`` steps, in one recursive query."""
+    table = connection.ops.quote_name(Category._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE up(origin, parent_id, depth) AS ("  # noqa: S608 - table name from the model
+        f" SELECT id, parent_id, 0 FROM {table} {where}"
+        f" UNION ALL SELECT up.origin, c.parent_id, up.depth + 1"
+        f" FROM {table} c JOIN up ON c.id = up.parent_id WHERE up.depth < %s"
+        f") SELECT origin, MAX(depth) FROM up GROUP BY origin {having}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*where_params, MAX_CATEGORY_DEPTH, *having_params])
+        return cursor.fetchall()
 
 
 def category_levels(category_ids: list[int]) -> dict[int, int]:
     """Depth of each category: 0 for a root, 1 for its children..."""
     if not category_ids:
         return {}
-    table = _category_table()
     placeholders = ", ".join(["%s"] * len(category_ids))
-    sql = (
-        f"WITH RECURSIVE up(origin, parent_id, depth) AS ("  # noqa: S608 - table name from the model
-        f" SELECT id, parent_id, 0 FROM {table} WHERE id IN ({placeholders})"
-        f" UNION ALL SELECT up.origin, c.parent_id, up.depth + 1"
-        f" FROM {table} c JOIN up ON c.id = up.parent_id WHERE up.depth < %s"
-        f") SELECT origin, MAX(depth) FROM up GROUP BY origin"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*category_ids, MAX_CATEGORY_DEPTH])
-        return dict(cursor.fetchall())
+    return dict(_category_depths(where=f"WHERE id IN ({placeholders})", where_params=category_ids))
 
 
 def category_ids_at_level(level: int) -> list[int]:
-    table = _category_table()
-    sql = (
-        f"WITH RECURSIVE tree(id, depth) AS ("  # noqa: S608 - table name from the model
-        f" SELECT id, 0 FROM {table} WHERE parent_id IS NULL"
-        f" UNION ALL SELECT c.id, t.depth + 1 FROM {table} c JOIN tree t ON c.parent_id = t.id"
-        f" WHERE t.depth < %s"
-        f") SELECT id FROM tree WHERE depth = %s"
+    # Only the walks that reached a root (a parent that is NULL): a category under a parent
+    # cycle, or deeper than the walk goes, stands at no level.
+    depths = _category_depths(
+        having="HAVING MAX(depth) = %s AND bool_or(up.parent_id IS NULL)", having_params=[level]
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [MAX_CATEGORY_DEPTH, level])
-        return [row[0] for row in cursor.fetchall()]
+    return [pk for pk, _depth in depths]
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ class ProductFilter:
     in_stock: bool | None = None
     is_published: bool | None = None
     search: str | None = None
+    verified_origin: bool | None = None
 
 
 # The computed sort keys ``with_sort_annotations`` can add.
@@ -264,6 +265,8 @@ def product_list(
         products = products.filter(Exists(priced))
     if filters.in_stock is not None:
         products = products.in_stock(filters.in_stock)
+    if filters.verified_origin is not None:
+        products = products.origin_verified(filters.verified_origin)
     if filters.is_published is not None:
         products = products.filter(is_published=filters.is_published)
     if filters.search:

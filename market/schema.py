@@ -11,6 +11,8 @@ from market.core.graphql.shop import ShopQueries
 from market.sellers.graphql.mutations import SellerMutations
 from market.sellers.graphql.queries import SellerQueries
 from search.graphql.queries import SearchQueries
+from traceability.graphql.mutations import TraceabilityMutations
+from traceability.graphql.queries import TraceabilityQueries
 
 
 class Query(
@@ -19,12 +21,19 @@ class Query(
     SellerQueries,
     CatalogQueries,
     SearchQueries,
+    TraceabilityQueries,
     graphene.ObjectType,
 ):
     node = node_field()
 
 
-class Mutation(AccountMutations, SellerMutations, CatalogMutations, graphene.ObjectType):
+class Mutation(
+    AccountMutations,
+    SellerMutations,
+    CatalogMutations,
+    TraceabilityMutations,
+    graphene.ObjectType,
+):
     """Every write the API offers; each app contributes its own."""
 
 

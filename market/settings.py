@@ -247,9 +247,44 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.expire_ocop_certificates",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Lots whose best-before passed at midnight lose their verified origin.
+    "traceability-refresh-expired-origins": {
+        "task": "traceability.refresh_expired_origins",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Delivers search-index changes that could not be delivered when they were made.
     "search-deliver-outbox": {"task": "search.tasks.deliver_outbox", "schedule": 60.0},
 }
 # Queued after a commit that recorded changes in market.core's outbox
 # (market.core.changes): search turns them into index updates.
 CHANGE_DELIVERY_TASK = "search.tasks.deliver_outbox"
+
+# Traceability. Code formats are not fixed by law (DOMAIN.md): the patterns are settings.
+# The defaults take the format seen in practice (VN-<province>OR-0001 for growing areas,
+# VN-<province>PH-0001 for packing houses) and the demo data's DEMO-<province>OR-0001.
+TRACE_GROWING_AREA_CODE_PATTERN = env_str(
+    "TRACE_GROWING_AREA_CODE_PATTERN", r"^(VN|DEMO)-[A-Z]{2}OR-\d{4}$"
+)
+TRACE_PACKING_HOUSE_CODE_PATTERN = env_str(
+    "TRACE_PACKING_HOUSE_CODE_PATTERN", r"^(VN|DEMO)-[A-Z]{2}PH-\d{4}$"
+)
+# How far outside the coarse outline of Vietnam (traceability/data) a point may lie.
+TRACE_BORDER_TOLERANCE_DEGREES = 0.15
+# Event times may run ahead of the server's clock by this much (a phone's skew).
+TRACE_EVENT_CLOCK_SKEW_SECONDS = env_int("TRACE_EVENT_CLOCK_SKEW_SECONDS", 300, minimum=0)
+# The project's own EPCIS vocabulary (bizSteps such as planting, extension fields), the
+# `ocop:` prefix of its JSON-LD @context; always ends with "/" so terms append to it.
+TRACE_VOCABULARY_BASE = (
+    env_url("TRACE_VOCABULARY_BASE", schemes=("http", "https"))
+    or "https://ocop.ninhthuan.gov.vn/voc"
+) + "/"
+# POST /epcis/capture (farm software of a seller's staff): the largest body in bytes, the
+# most events in one document, and how many documents one user may send.
+TRACE_CAPTURE_MAX_BYTES = env_int("TRACE_CAPTURE_MAX_BYTES", 1024 * 1024, minimum=1024)
+TRACE_CAPTURE_MAX_EVENTS = env_int("TRACE_CAPTURE_MAX_EVENTS", 500, minimum=1)
+TRACE_CAPTURE_RATE = env_rate("TRACE_CAPTURE_RATE", "60/minute")
+# Where the GS1 Digital Link resolver answers (``/01/<GTIN>/10/<lot>``): the base of the URI
+# a lot's QR code encodes and the GraphQL ``Lot.digitalLink`` shows.
+TRACE_RESOLVER_BASE = (
+    env_url("TRACE_RESOLVER_BASE", schemes=("http", "https")) or STOREFRONT_URL
+).rstrip("/")

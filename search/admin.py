@@ -3,18 +3,20 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from market.core.admin import RefusedWritesMixin
 from market.core.models import ChangeRecord
 from search import services
 
 
 # The outbox is market.core's table; search delivers it, so search shows it.
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(RefusedWritesMixin, admin.ModelAdmin):
     list_display = ("topic", "object_id", "created_at", "attempts", "short_error")
     list_filter = ("topic", "attempts")
     search_fields = ("object_id",)
     readonly_fields = ("topic", "object_id", "created_at", "attempts", "last_error")
     actions = ("deliver_now",)
+    refused = ("add",)
 
     @admin.display(description=_("last error"))
     def short_error(self, entry: ChangeRecord) -> str:
@@ -32,6 +34,3 @@ class ChangeRecordAdmin(admin.ModelAdmin):
             % {"delivered": report.delivered, "failed": report.failed},
             level=level,
         )
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -72,7 +72,8 @@ class ProductDocument(Document):
     created_at = Date()
     published_at = Date()
     updated_at = Date()
-    traceability_verified = Boolean()
+    # catalog's cache of traceability's verified-origin rule (``Product.origin_verified``).
+    origin_verified = Boolean()
 
     class Index:
         # Placeholder: the real, prefixed and versioned names come from search.indices,
@@ -114,6 +115,7 @@ PRODUCT_VALUES = (
     "search_price_max",
     "search_in_stock",
     "search_name_en",
+    "origin_verified",
 )
 # The seller columns, loaded once for all products (sellers are few).
 SELLER_VALUES = ("pk", "name", "slug", "kind", "address__province", "address__ward")
@@ -165,7 +167,6 @@ def document_source(row: dict, seller: dict, path: list[Category]) -> dict:
         # publication date (older data) falls back to its creation date.
         "published_at": row["published_at"] or row["created_at"],
         "updated_at": row["updated_at"],
-        # Set by the traceability work once verified-origin marks exist.
-        "traceability_verified": False,
+        "origin_verified": row["origin_verified"],
     }
     return {key: value for key, value in source.items() if value is not None}

@@ -37,6 +37,10 @@ MAX_LIMIT = 500
 GOOGLE_NAMESPACE = "http://base.google.com/ns/1.0"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 
+# ``g:custom_label_1`` of the RSS feed, in the feed's language as its other texts.
+ORIGIN_VERIFIED_LABEL = "Nguồn gốc đã xác minh"
+ORIGIN_NOT_VERIFIED_LABEL = "Nguồn gốc chưa xác minh"
+
 ElementTree.register_namespace("g", GOOGLE_NAMESPACE)
 ElementTree.register_namespace("atom", ATOM_NAMESPACE)
 
@@ -166,6 +170,7 @@ def _item(request: HttpRequest, product: Product) -> dict:
         "brand": product.seller.name,
         "seller": {"name": product.seller.name, "slug": product.seller.slug},
         "ocop_stars": product.search_ocop_stars or 0,
+        "origin_verified": product.origin_verified,
         "updated_at": product.feed_updated_at.isoformat(),
     }
 
@@ -219,6 +224,10 @@ def _render_xml(request, arguments, page) -> tuple[bytes, str]:
             ElementTree.SubElement(
                 entry, f"{g}custom_label_0"
             ).text = f"OCOP {item['ocop_stars']} sao"
+        # Both ways, so that a campaign can pick either group.
+        ElementTree.SubElement(entry, f"{g}custom_label_1").text = (
+            ORIGIN_VERIFIED_LABEL if item["origin_verified"] else ORIGIN_NOT_VERIFIED_LABEL
+        )
     body = ElementTree.tostring(rss, encoding="utf-8", xml_declaration=True)
     return body, "application/rss+xml; charset=utf-8"
 

@@ -101,3 +101,43 @@ class OcopCertificateFactory(factory.django.DjangoModelFactory):
     issued_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     expires_on = factory.LazyAttribute(lambda o: OcopCertificate.default_expiry(o.issued_on))
     status = OcopCertificate.Status.VERIFIED
+
+
+class GrowingAreaFactory(factory.django.DjangoModelFactory):
+    """An active growing area in Ninh Phước (Phan Rang's grape belt)."""
+
+    class Meta:
+        model = "traceability.Site"
+
+    seller = factory.SubFactory(SellerFactory)
+    kind = "growing_area"
+    code = factory.Sequence(lambda n: f"VN-NTOR-{n % 10000:04d}")
+    name = factory.Sequence(lambda n: f"Vùng trồng nho số {n}")
+    crops = factory.LazyFunction(lambda: ["Nho xanh NH01-48"])
+    area_hectares = "2.5000"
+    ward = "Xã Phước Hậu"
+    province = "Khánh Hòa"
+    former_district = "Huyện Ninh Phước"
+    latitude = "11.535000"
+    longitude = "108.930000"
+    status = "active"
+
+
+class PackingHouseFactory(GrowingAreaFactory):
+    kind = "packing_house"
+    code = factory.Sequence(lambda n: f"VN-NTPH-{n % 10000:04d}")
+    name = factory.Sequence(lambda n: f"Cơ sở đóng gói số {n}")
+    crops = factory.LazyFunction(list)
+    area_hectares = None
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    """A lot of a product of the area's seller, planted and not yet harvested."""
+
+    class Meta:
+        model = "traceability.Lot"
+
+    growing_area = factory.SubFactory(GrowingAreaFactory)
+    seller = factory.SelfAttribute("growing_area.seller")
+    product = factory.SubFactory(ProductFactory, seller=factory.SelfAttribute("..seller"))
+    code = factory.Sequence(lambda n: f"NT25-{n:05d}")

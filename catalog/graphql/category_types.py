@@ -11,9 +11,9 @@ from catalog.graphql.dataloaders import (
     ChildrenByCategoryIdLoader,
 )
 from catalog.graphql.filters import product_list_arguments
-from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, language_value
+from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, translation_field
 from market.core.graphql.connection import CountableConnection
-from market.core.graphql.types import LanguageCodeEnum
+from market.core.graphql.dataloaders import resolve_by_pk, resolve_related
 
 
 def _product_connection():
@@ -42,11 +42,7 @@ class Category(PrimaryKeyNodeMixin, DjangoObjectType):
         description="Visible products of this category and its descendants.",
         **product_list_arguments(),
     )
-    translation = graphene.Field(
-        CategoryTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        description="The translation into ``languageCode``; null when there is none.",
-    )
+    translation = translation_field(CategoryTranslation, CategoryTranslationByCategoryIdLoader)
 
     class Meta:
         model = models.Category
@@ -54,19 +50,9 @@ class Category(PrimaryKeyNodeMixin, DjangoObjectType):
         fields = ("id", "name", "slug", "description")
         description = "A category of products; categories form a tree."
 
-    @staticmethod
-    def resolve_parent(root: models.Category, info):
-        if root.parent_id is None:
-            return None
-        return CategoryByIdLoader(info.context).load(root.parent_id)
-
-    @staticmethod
-    def resolve_children(root: models.Category, info):
-        return ChildrenByCategoryIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_level(root: models.Category, info):
-        return CategoryLevelByIdLoader(info.context).load(root.pk)
+    resolve_parent = resolve_related("parent", CategoryByIdLoader)
+    resolve_children = resolve_by_pk(ChildrenByCategoryIdLoader)
+    resolve_level = resolve_by_pk(CategoryLevelByIdLoader)
 
     @staticmethod
     def resolve_products(root: models.Category, info, **kwargs):
@@ -74,11 +60,6 @@ class Category(PrimaryKeyNodeMixin, DjangoObjectType):
         from catalog.graphql.queries import resolve_products
 
         return resolve_products(info, category_id=root.pk, **kwargs)
-
-    @staticmethod
-    def resolve_translation(root: models.Category, info, language_code):
-        loader = CategoryTranslationByCategoryIdLoader(info.context, language_value(language_code))
-        return loader.load(root.pk)
 
 
 class CategoryCountableConnection(CountableConnection):

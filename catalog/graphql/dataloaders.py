@@ -27,7 +27,7 @@ from catalog.selectors import (
     with_current_ocop_stars,
     with_primary_image,
 )
-from market.core.graphql.dataloaders import DataLoader, group_by
+from market.core.graphql.dataloaders import ByKeyLoader, DataLoader, GroupedByKeyLoader
 from market.core.graphql.execution import prime
 
 
@@ -43,28 +43,24 @@ def load_now(loader: DataLoader, keys: list) -> list:
     return [future.result() for future in futures]
 
 
-class ProductByIdLoader(DataLoader):
+class ProductByIdLoader(ByKeyLoader):
     """Products by primary key, with no visibility rule: callers reach them
     from an object the user may already see (a variant, an image)."""
 
-    def batch_load(self, keys):
-        products = Product.objects.in_bulk(keys)
-        return [products.get(key) for key in keys]
+    def rows(self, keys):
+        return Product.objects.in_bulk(keys).values()
 
 
-class CategoryByIdLoader(DataLoader):
-    def batch_load(self, keys):
-        categories = Category.objects.in_bulk(keys)
-        return [categories.get(key) for key in keys]
+class CategoryByIdLoader(ByKeyLoader):
+    def rows(self, keys):
+        return Category.objects.in_bulk(keys).values()
 
 
-class ChildrenByCategoryIdLoader(DataLoader):
-    def batch_load(self, keys):
-        children = group_by(
-            Category.objects.filter(parent_id__in=keys).order_by("name", "pk"),
-            lambda category: category.parent_id,
-        )
-        return [children.get(key, []) for key in keys]
+class ChildrenByCategoryIdLoader(GroupedByKeyLoader):
+    key_field = "parent_id"
+
+    def rows(self, keys):
+        return Category.objects.filter(parent_id__in=keys).order_by("name", "pk")
 
 
 class CategoryLevelByIdLoader(DataLoader):
@@ -73,14 +69,16 @@ class CategoryLevelByIdLoader(DataLoader):
         return [levels.get(key, 0) for key in keys]
 
 
-class VariantsByProductIdLoader(DataLoader):
+class VariantsByProductIdLoader(GroupedByKeyLoader):
     """Variants in display order, with their stock row in the same query.
 
     ``product_seller_id`` lets the variant decide who may see its stock
     without loading its product.
     """
 
-    def batch_load(self, keys):
+    key_field = "product_id"
+
+    def rows(self, keys):
         variants = list(
             ProductVariant.objects.filter(product_id__in=keys)
             .select_related("stock")
@@ -90,34 +88,30 @@ class VariantsByProductIdLoader(DataLoader):
         stocks = StockByVariantIdLoader(self.context)
         for variant in variants:
             prime(stocks, variant.pk, getattr(variant, "stock", None))
-        grouped = group_by(variants, lambda variant: variant.product_id)
-        return [grouped.get(key, []) for key in keys]
+        return variants
 
 
-class StockByVariantIdLoader(DataLoader):
-    def batch_load(self, keys):
-        stocks = {stock.variant_id: stock for stock in Stock.objects.filter(variant_id__in=keys)}
-        return [stocks.get(key) for key in keys]
+class StockByVariantIdLoader(ByKeyLoader):
+    key_field = "variant_id"
+
+    def rows(self, keys):
+        return Stock.objects.filter(variant_id__in=keys)
 
 
-class ImagesByProductIdLoader(DataLoader):
-    def batch_load(self, keys):
-        images = group_by(
-            ProductImage.objects.filter(product_id__in=keys).order_by("sort_order", "pk"),
-            lambda image: image.product_id,
-        )
-        return [images.get(key, []) for key in keys]
+class ImagesByProductIdLoader(GroupedByKeyLoader):
+    key_field = "product_id"
+
+    def rows(self, keys):
+        return ProductImage.objects.filter(product_id__in=keys).order_by("sort_order", "pk")
 
 
-class ThumbnailsByImageIdLoader(DataLoader):
+class ThumbnailsByImageIdLoader(GroupedByKeyLoader):
     """Generated thumbnails of each image, smallest first."""
 
-    def batch_load(self, keys):
-        thumbnails = group_by(
-            ProductImageThumbnail.objects.filter(image_id__in=keys).order_by("size"),
-            lambda thumbnail: thumbnail.image_id,
-        )
-        return [thumbnails.get(key, []) for key in keys]
+    key_field = "image_id"
+
+    def rows(self, keys):
+        return ProductImageThumbnail.objects.filter(image_id__in=keys).order_by("size")
 
 
 # ---------------------------------------------------------------- listing columns
@@ -194,47 +188,38 @@ def prime_listing_columns(context, products, thumbnail_sizes) -> None:
             )
 
 
-class OcopCertificatesByProductIdLoader(DataLoader):
+class OcopCertificatesByProductIdLoader(GroupedByKeyLoader):
     """Every certificate of each product, newest first; callers apply visibility."""
 
-    def batch_load(self, keys):
-        certificates = group_by(
-            OcopCertificate.objects.filter(product_id__in=keys).order_by("-issued_on", "-pk"),
-            lambda certificate: certificate.product_id,
+    key_field = "product_id"
+
+    def rows(self, keys):
+        return OcopCertificate.objects.filter(product_id__in=keys).order_by("-issued_on", "-pk")
+
+
+class _TranslationLoader(ByKeyLoader):
+    """One language's translations of ``model``; the loader is cached per (class, language)."""
+
+    model: type[ProductTranslation] | type[CategoryTranslation]
+
+    def __init__(self, context, language_code: str):
+        super().__init__(context, language_code)
+        self.language_code = language_code
+
+    def rows(self, keys):
+        return self.model.objects.filter(
+            **{f"{self.key_field}__in": keys}, language_code=self.language_code
         )
-        return [certificates.get(key, []) for key in keys]
 
 
-class ProductTranslationByProductIdLoader(DataLoader):
-    """One language's translations; the loader is cached per (class, language)."""
-
-    def __init__(self, context, language_code: str):
-        super().__init__(context, language_code)
-        self.language_code = language_code
-
-    def batch_load(self, keys):
-        translations = {
-            translation.product_id: translation
-            for translation in ProductTranslation.objects.filter(
-                product_id__in=keys, language_code=self.language_code
-            )
-        }
-        return [translations.get(key) for key in keys]
+class ProductTranslationByProductIdLoader(_TranslationLoader):
+    model = ProductTranslation
+    key_field = "product_id"
 
 
-class CategoryTranslationByCategoryIdLoader(DataLoader):
-    def __init__(self, context, language_code: str):
-        super().__init__(context, language_code)
-        self.language_code = language_code
-
-    def batch_load(self, keys):
-        translations = {
-            translation.category_id: translation
-            for translation in CategoryTranslation.objects.filter(
-                category_id__in=keys, language_code=self.language_code
-            )
-        }
-        return [translations.get(key) for key in keys]
+class CategoryTranslationByCategoryIdLoader(_TranslationLoader):
+    model = CategoryTranslation
+    key_field = "category_id"
 
 
 class StockAndSellerIdByVariantIdLoader(DataLoader):

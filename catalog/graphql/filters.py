@@ -30,6 +30,9 @@ class ProductFilterInput(graphene.InputObjectType):
         description="Drafts are only ever listed to the seller's staff, auditors and operators."
     )
     search = graphene.String(description="Words of the name; accents and case do not matter.")
+    verified_origin = graphene.Boolean(
+        description="Products whose origin is (or is not) verified through traceability."
+    )
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -80,6 +83,7 @@ def product_filter_from_input(data) -> ProductFilter:
         in_stock=data.get("in_stock"),
         is_published=data.get("is_published"),
         search=(data.get("search") or "").strip() or None,
+        verified_origin=data.get("verified_origin"),
     )
 
 

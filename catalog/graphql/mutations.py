@@ -16,7 +16,13 @@ from catalog import services
 from catalog.graphql.types import OcopCertificate, OcopProductGroupEnum, Product, ProductImage
 from catalog.graphql.types import ProductVariant as ProductVariantType
 from market.core.errors import invalid
-from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
+from market.core.graphql.mutations import (
+    BaseMutation,
+    decode_id,
+    error_codes,
+    error_type_for,
+    service_perform,
+)
 from market.core.graphql.upload import Upload
 from market.core.permissions import AUDITOR_OR_OPERATOR, SELLER_STAFF_OR_OPERATOR
 
@@ -53,14 +59,22 @@ OcopCertificateErrorCode = error_codes(
 )
 OcopCertificateError = error_type_for("OcopCertificateError", OcopCertificateErrorCode)
 
+
+# What every mutation of a subject answers errors with; each Meta adds who may call it.
+class ProductMeta:
+    error_type = ProductError
+    error_code_enum = ProductErrorCode
+
+
+class OcopCertificateMeta:
+    error_type = OcopCertificateError
+    error_code_enum = OcopCertificateErrorCode
+
+
 # The role is declared; which seller is checked by the service, said here for the description.
 OWN_SELLER_ONLY = "Staff act on their own seller's products only."
 # Services key row errors "variants.<index>.<field>"; the base has camel-cased them.
 _ROW_FIELD = re.compile(r"(?P<list>[A-Za-z]+)\.(?P<index>\d+)\.(?P<field>.+)")
-
-
-def _user(info):
-    return info.context.user
 
 
 def _present(data: dict, renames: dict[str, str] | None = None) -> dict:
@@ -129,22 +143,26 @@ def _product_fields(input_data: dict) -> dict:
     return fields
 
 
+def _fields_of_product(input_data: dict) -> dict:
+    """A variant's or certificate's input, ``product`` decoded as the service's ``product_id``."""
+    fields = _present(input_data, {"product": "product_id"})
+    fields["product_id"] = decode_id(fields["product_id"], "Product", field="product")
+    return fields
+
+
 class ProductCreate(BaseMutation):
     product = graphene.Field(Product)
 
     class Arguments:
         input = ProductCreateInput(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Create a product. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, input):
-        product = services.product_create(user=_user(info), **_product_fields(input))
-        return {"product": product}
+    perform = service_perform(
+        services.product_create, returns="product", unpack_input=_product_fields
+    )
 
 
 class ProductUpdate(BaseMutation):
@@ -154,20 +172,18 @@ class ProductUpdate(BaseMutation):
         id = graphene.ID(required=True)
         input = ProductInput(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = (
             f"Change a product's fields; those left out keep their value. {OWN_SELLER_ONLY}"
         )
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id, input):
-        product = services.product_update(
-            user=_user(info), product_id=decode_id(id, "Product"), **_product_fields(input)
-        )
-        return {"product": product}
+    perform = service_perform(
+        services.product_update,
+        returns="product",
+        ids={"id": ("product_id", "Product")},
+        unpack_input=_product_fields,
+    )
 
 
 class ProductDelete(BaseMutation):
@@ -176,16 +192,13 @@ class ProductDelete(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Delete a product with its variants, stock and pictures. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        product = services.product_delete(user=_user(info), product_id=decode_id(id, "Product"))
-        return {"product": product}
+    perform = service_perform(
+        services.product_delete, returns="product", ids={"id": ("product_id", "Product")}
+    )
 
 
 # ---------------------------------------------------------------- variants and stock
@@ -220,17 +233,13 @@ class ProductVariantCreate(BaseMutation):
     class Arguments:
         input = ProductVariantCreateInput(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Add a variant to a product, with its stock. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, input):
-        fields = _present(input, {"product": "product_id"})
-        fields["product_id"] = decode_id(fields["product_id"], "Product", field="product")
-        return {"product_variant": services.variant_create(user=_user(info), **fields)}
+    perform = service_perform(
+        services.variant_create, returns="product_variant", unpack_input=_fields_of_product
+    )
 
 
 class ProductVariantBulkCreate(BaseMutation):
@@ -241,13 +250,12 @@ class ProductVariantBulkCreate(BaseMutation):
         product = graphene.ID(required=True)
         variants = graphene.List(graphene.NonNull(ProductVariantBulkCreateInput), required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = (
             "Add several variants to a product: all of them, or none when any row is "
             f"at fault (each error names its row in `index`). {OWN_SELLER_ONLY}"
         )
         error_type = BulkProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
@@ -265,7 +273,7 @@ class ProductVariantBulkCreate(BaseMutation):
     @classmethod
     def perform(cls, _root, info, product, variants):
         created = services.variant_bulk_create(
-            user=_user(info),
+            by=info.context.user,
             product_id=decode_id(product, "Product", field="product"),
             variants=[_present(row) for row in variants],
         )
@@ -279,18 +287,15 @@ class ProductVariantUpdate(BaseMutation):
         id = graphene.ID(required=True)
         input = ProductVariantInput(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Change a variant's fields; stock has `stockUpdate`. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id, input):
-        variant = services.variant_update(
-            user=_user(info), variant_id=decode_id(id, "ProductVariant"), **_present(input)
-        )
-        return {"product_variant": variant}
+    perform = service_perform(
+        services.variant_update,
+        returns="product_variant",
+        ids={"id": ("variant_id", "ProductVariant")},
+    )
 
 
 class ProductVariantDelete(BaseMutation):
@@ -299,18 +304,15 @@ class ProductVariantDelete(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Delete a variant and its stock. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        variant = services.variant_delete(
-            user=_user(info), variant_id=decode_id(id, "ProductVariant")
-        )
-        return {"product_variant": variant}
+    perform = service_perform(
+        services.variant_delete,
+        returns="product_variant",
+        ids={"id": ("variant_id", "ProductVariant")},
+    )
 
 
 class StockUpdate(BaseMutation):
@@ -323,20 +325,15 @@ class StockUpdate(BaseMutation):
             description="Pieces on hand; not below what unpaid orders hold.",
         )
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Set a variant's stock. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, variant, quantity):
-        updated = services.stock_update(
-            user=_user(info),
-            variant_id=decode_id(variant, "ProductVariant", field="variant"),
-            quantity=quantity,
-        )
-        return {"product_variant": updated}
+    perform = service_perform(
+        services.stock_update,
+        returns="product_variant",
+        ids={"variant": ("variant_id", "ProductVariant")},
+    )
 
 
 # ---------------------------------------------------------------- pictures
@@ -354,18 +351,16 @@ class ProductImageCreate(BaseMutation):
         )
         alt = graphene.String(description="What the picture shows, for screen readers.")
 
-    class Meta:
+    class Meta(ProductMeta):
         description = (
             "Add a picture to a product; WebP thumbnails follow shortly after. " + OWN_SELLER_ONLY
         )
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, product, image, alt=None):
         created = services.product_image_create(
-            user=_user(info),
+            by=info.context.user,
             product_id=decode_id(product, "Product", field="product"),
             upload=image,
             alt=alt or "",
@@ -380,16 +375,14 @@ class ProductImageDelete(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(ProductMeta):
         description = f"Delete a picture and its thumbnails. {OWN_SELLER_ONLY}"
-        error_type = ProductError
-        error_code_enum = ProductErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
     @classmethod
     def perform(cls, _root, info, id):
         deleted = services.product_image_delete(
-            user=_user(info), image_id=decode_id(id, "ProductImage")
+            by=info.context.user, image_id=decode_id(id, "ProductImage")
         )
         return {"product": deleted.product, "product_image": deleted}
 
@@ -415,20 +408,18 @@ class OcopCertificateSubmit(BaseMutation):
     class Arguments:
         input = OcopCertificateSubmitInput(required=True)
 
-    class Meta:
+    class Meta(OcopCertificateMeta):
         description = (
             "Submit a product's OCOP certificate for review; it shows stars once "
             f"verified. {OWN_SELLER_ONLY}"
         )
-        error_type = OcopCertificateError
-        error_code_enum = OcopCertificateErrorCode
         permissions = (SELLER_STAFF_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, input):
-        fields = _present(input, {"product": "product_id"})
-        fields["product_id"] = decode_id(fields["product_id"], "Product", field="product")
-        return {"ocop_certificate": services.ocop_certificate_submit(user=_user(info), **fields)}
+    perform = service_perform(
+        services.ocop_certificate_submit,
+        returns="ocop_certificate",
+        unpack_input=_fields_of_product,
+    )
 
 
 class OcopCertificateVerify(BaseMutation):
@@ -437,18 +428,15 @@ class OcopCertificateVerify(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(OcopCertificateMeta):
         description = "Confirm a pending certificate against the issuing decision."
-        error_type = OcopCertificateError
-        error_code_enum = OcopCertificateErrorCode
         permissions = (AUDITOR_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        certificate = services.ocop_certificate_verify(
-            user=_user(info), certificate_id=decode_id(id, "OcopCertificate")
-        )
-        return {"ocop_certificate": certificate}
+    perform = service_perform(
+        services.ocop_certificate_verify,
+        returns="ocop_certificate",
+        ids={"id": ("certificate_id", "OcopCertificate")},
+    )
 
 
 class OcopCertificateRevoke(BaseMutation):
@@ -458,18 +446,15 @@ class OcopCertificateRevoke(BaseMutation):
         id = graphene.ID(required=True)
         reason = graphene.String(required=True, description="Shown to the seller.")
 
-    class Meta:
+    class Meta(OcopCertificateMeta):
         description = "Withdraw a pending or verified certificate."
-        error_type = OcopCertificateError
-        error_code_enum = OcopCertificateErrorCode
         permissions = (AUDITOR_OR_OPERATOR,)
 
-    @classmethod
-    def perform(cls, _root, info, id, reason):
-        certificate = services.ocop_certificate_revoke(
-            user=_user(info), certificate_id=decode_id(id, "OcopCertificate"), reason=reason
-        )
-        return {"ocop_certificate": certificate}
+    perform = service_perform(
+        services.ocop_certificate_revoke,
+        returns="ocop_certificate",
+        ids={"id": ("certificate_id", "OcopCertificate")},
+    )
 
 
 class CatalogMutations(graphene.ObjectType):

@@ -23,6 +23,20 @@ def language_value(language_code) -> str:
     return getattr(language_code, "value", language_code)
 
 
+def translation_field(translation_type, loader_class) -> graphene.Field:
+    """A translated type's ``translation(languageCode:)``, batched through ``loader_class``."""
+
+    def resolve(root, info, language_code):
+        return loader_class(info.context, language_value(language_code)).load(root.pk)
+
+    return graphene.Field(
+        translation_type,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        description="The translation into ``languageCode``; null when there is none.",
+        resolver=resolve,
+    )
+
+
 class TranslationType(DjangoObjectType):
     """A translation table's row: a name and description in one language.
 

@@ -26,12 +26,13 @@ from catalog.graphql.dataloaders import (
     ThumbnailsByImageIdLoader,
     VariantsByProductIdLoader,
 )
-from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, language_value
+from catalog.graphql.nodes import PrimaryKeyNodeMixin, TranslationType, translation_field
 from catalog.selectors import can_see_stock, sees_all_certificates, visible_certificates
 from market.core.errors import InvalidInput
 from market.core.graphql.connection import CountableConnection
-from market.core.graphql.dataloaders import then
-from market.core.graphql.types import LanguageCodeEnum, Money, vnd
+from market.core.graphql.dataloaders import resolve_by_pk, resolve_related, then
+from market.core.graphql.fields import field_from
+from market.core.graphql.types import Money, vnd
 from market.sellers.graphql.dataloaders import SellerByIdLoader
 
 OcopCertificateStatusEnum = graphene.Enum.from_enum(
@@ -321,11 +322,9 @@ class Product(PrimaryKeyNodeMixin, DjangoObjectType):
     is_available = graphene.Boolean(
         required=True, description="Whether any variant has stock for sale."
     )
-    translation = graphene.Field(
-        ProductTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        description="The translation into ``languageCode``; null when there is none.",
-    )
+    translation = translation_field(ProductTranslation, ProductTranslationByProductIdLoader)
+    # Traceability sits above catalog: it defines this field.
+    origin = field_from("traceability.graphql.product_fields.product_origin_field")
 
     class Meta:
         model = models.Product
@@ -359,25 +358,10 @@ class Product(PrimaryKeyNodeMixin, DjangoObjectType):
             for name, value in sorted(facts.items())
         ]
 
-    @staticmethod
-    def resolve_seller(root: models.Product, info):
-        if models.Product.seller.is_cached(root):
-            return root.seller
-        return SellerByIdLoader(info.context).load(root.seller_id)
-
-    @staticmethod
-    def resolve_category(root: models.Product, info):
-        if models.Product.category.is_cached(root):
-            return root.category
-        return CategoryByIdLoader(info.context).load(root.category_id)
-
-    @staticmethod
-    def resolve_variants(root: models.Product, info):
-        return VariantsByProductIdLoader(info.context).load(root.pk)
-
-    @staticmethod
-    def resolve_images(root: models.Product, info):
-        return ImagesByProductIdLoader(info.context).load(root.pk)
+    resolve_seller = resolve_related("seller", SellerByIdLoader)
+    resolve_category = resolve_related("category", CategoryByIdLoader)
+    resolve_variants = resolve_by_pk(VariantsByProductIdLoader)
+    resolve_images = resolve_by_pk(ImagesByProductIdLoader)
 
     @staticmethod
     def resolve_thumbnail(root: models.Product, info, size=DEFAULT_THUMBNAIL_SIZE):
@@ -422,11 +406,6 @@ class Product(PrimaryKeyNodeMixin, DjangoObjectType):
             return any(stock is not None and stock.quantity_available > 0 for stock in stocks)
 
         return then(VariantsByProductIdLoader(info.context).load(root.pk), available)
-
-    @staticmethod
-    def resolve_translation(root: models.Product, info, language_code):
-        loader = ProductTranslationByProductIdLoader(info.context, language_value(language_code))
-        return loader.load(root.pk)
 
 
 class ProductCountableConnection(CountableConnection):

@@ -15,7 +15,7 @@ Tasks are queued with ``transaction.on_commit`` so that a worker never looks for
 that is not committed yet, and a rolled-back change queues nothing. Every change that
 alters what search shows of a product (its text, prices, stock, OCOP stars, publication)
 records the product in the search outbox in the same transaction, through
-``common._reindex``.
+``common.reindex``.
 """
 
 from catalog.services.certificates import (

@@ -9,15 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from catalog.models import OcopCertificate
-from catalog.services.common import (
-    _Errors,
-    _fetch,
-    _is_int,
-    _model_field,
-    _product_for_staff,
-    _reindex,
-    _text,
-)
+from catalog.services import common
 from market.core.errors import DomainError, invalid
 from market.core.permissions import require_auditor_or_operator
 
@@ -29,7 +21,7 @@ MAX_REVOCATION_REASON_LENGTH = 5_000
 OCOP_PROGRAMME_START = date(2018, 5, 7)
 
 
-def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | None:
+def _check_dates(errors: common.FieldErrors, issued_on, expires_on, today: date) -> date | None:
     if not isinstance(issued_on, date):
         errors.add("issued_on", _("Give the date of issue."), "REQUIRED")
         return None
@@ -67,7 +59,7 @@ def _check_dates(errors: _Errors, issued_on, expires_on, today: date) -> date | 
 @transaction.atomic
 def ocop_certificate_submit(
     *,
-    user,
+    by,
     product_id: int,
     stars: int,
     certificate_number: str,
@@ -81,18 +73,18 @@ def ocop_certificate_submit(
     The level follows from the stars (3 or 4 stars provincial, 5 national) and the
     expiry defaults to 36 months after issue.
     """
-    product = _product_for_staff(user, product_id, field="product")
+    product = common.product_for_staff(by, product_id, field="product")
     certificate = OcopCertificate(
-        product=product, status=OcopCertificate.Status.PENDING, submitted_by=user
+        product=product, status=OcopCertificate.Status.PENDING, submitted_by=by
     )
-    errors = _Errors()
+    errors = common.FieldErrors()
     # Hand-written beside the ``ocop_stars_3_to_5`` constraint, to come with the other errors.
-    if not _is_int(stars) or not 3 <= stars <= 5:
+    if not common.is_int(stars) or not 3 <= stars <= 5:
         errors.add("stars", _("An OCOP rating has 3, 4 or 5 stars."), "INVALID_STARS")
-    number = _model_field(errors, certificate, "certificate_number", certificate_number)
-    _model_field(errors, certificate, "issuing_decision", issuing_decision)
+    number = common.model_field(errors, certificate, "certificate_number", certificate_number)
+    common.model_field(errors, certificate, "issuing_decision", issuing_decision)
     unknown_group = _("Unknown OCOP product group %(group)r.") % {"group": product_group}
-    _model_field(
+    common.model_field(
         errors,
         certificate,
         "product_group",
@@ -138,16 +130,16 @@ def _certificate_status_words(status: str) -> str:
     return words.get(status, status)
 
 
-def _certificate_for_review(user, certificate_id) -> OcopCertificate:
-    require_auditor_or_operator(user)
-    return _fetch(
+def _certificate_for_review(by, certificate_id) -> OcopCertificate:
+    require_auditor_or_operator(by)
+    return common.fetch(
         OcopCertificate.objects.select_for_update(), certificate_id, field="id", label="Certificate"
     )
 
 
 @transaction.atomic
-def ocop_certificate_verify(*, user, certificate_id: int) -> OcopCertificate:
-    certificate = _certificate_for_review(user, certificate_id)
+def ocop_certificate_verify(*, by, certificate_id: int) -> OcopCertificate:
+    certificate = _certificate_for_review(by, certificate_id)
     if certificate.status != OcopCertificate.Status.PENDING:
         raise DomainError(
             _("Only a pending certificate can be verified; this one is %(status)s.")
@@ -159,20 +151,22 @@ def ocop_certificate_verify(*, user, certificate_id: int) -> OcopCertificate:
             _("This certificate expired before it was verified."), code="CERTIFICATE_EXPIRED"
         )
     certificate.status = OcopCertificate.Status.VERIFIED
-    certificate.reviewed_by = user
+    certificate.reviewed_by = by
     certificate.reviewed_at = timezone.now()
     certificate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    _reindex(certificate.product_id)
+    common.reindex(certificate.product_id)
     return certificate
 
 
 @transaction.atomic
-def ocop_certificate_revoke(*, user, certificate_id: int, reason: str) -> OcopCertificate:
+def ocop_certificate_revoke(*, by, certificate_id: int, reason: str) -> OcopCertificate:
     """Withdraw a pending or verified certificate; the reason is kept for the seller."""
-    certificate = _certificate_for_review(user, certificate_id)
-    errors = _Errors()
+    certificate = _certificate_for_review(by, certificate_id)
+    errors = common.FieldErrors()
     # Required only of a revocation (the column is blank on other certificates).
-    reason = _text(errors, "reason", reason, max_length=MAX_REVOCATION_REASON_LENGTH, required=True)
+    reason = common.checked_text(
+        errors, "reason", reason, max_length=MAX_REVOCATION_REASON_LENGTH, required=True
+    )
     errors.raise_if_any()
     if certificate.status not in (OcopCertificate.Status.PENDING, OcopCertificate.Status.VERIFIED):
         raise DomainError(
@@ -182,10 +176,10 @@ def ocop_certificate_revoke(*, user, certificate_id: int, reason: str) -> OcopCe
         )
     certificate.status = OcopCertificate.Status.REVOKED
     certificate.revocation_reason = reason
-    certificate.reviewed_by = user
+    certificate.reviewed_by = by
     certificate.reviewed_at = timezone.now()
     certificate.save(update_fields=["status", "revocation_reason", "reviewed_by", "reviewed_at"])
-    _reindex(certificate.product_id)
+    common.reindex(certificate.product_id)
     return certificate
 
 
@@ -205,5 +199,5 @@ def ocop_certificates_expire(*, today: date | None = None) -> int:
     count = OcopCertificate.objects.filter(pk__in=[pk for pk, _product in rows]).update(
         status=OcopCertificate.Status.EXPIRED
     )
-    _reindex(*{product_id for _pk, product_id in rows})
+    common.reindex(*{product_id for _pk, product_id in rows})
     return count

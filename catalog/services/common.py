@@ -1,5 +1,5 @@
 """What every catalog service shares: the error collector, the field checks the models
-cannot express, the lookups that check permission first, file clean-up and ``_reindex``."""
+cannot express, the lookups that check permission first, file clean-up and ``reindex``."""
 
 from functools import partial
 
@@ -11,13 +11,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.models import Product, ProductVariant
 from market.core import changes
-from market.core.errors import DomainError, NotFound, PermissionDenied
-from market.core.permissions import (
-    NOT_SELLER_STAFF,
-    is_operator,
-    require_authenticated,
-    seller_ids_of,
-)
+from market.core.errors import DomainError, NotFound
+from market.core.permissions import fetch_for_seller_staff
 
 
 class _Unset:
@@ -30,7 +25,7 @@ class _Unset:
 UNSET = _Unset()
 
 
-class _Errors:
+class FieldErrors:
     """Collects field errors so that one answer lists every problem with the input."""
 
     def __init__(self, prefix: str = ""):
@@ -41,7 +36,7 @@ class _Errors:
         key = f"{self.prefix}{field}"
         self.by_field.setdefault(key, []).append(ValidationError(message, code=code))
 
-    def merge(self, other: "_Errors") -> None:
+    def merge(self, other: "FieldErrors") -> None:
         for field, errors in other.by_field.items():
             self.by_field.setdefault(field, []).extend(errors)
 
@@ -50,7 +45,7 @@ class _Errors:
             raise ValidationError(self.by_field)
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -61,7 +56,7 @@ def _is_int(value) -> bool:
 _PREFERRED_CODES = ("blank", "null", "required", "max_length")
 
 
-def _model_field(errors: _Errors, instance, field: str, value, *, messages=None) -> str:
+def model_field(errors: FieldErrors, instance, field: str, value, *, messages=None) -> str:
     """Set the text ``field`` of ``instance`` to ``value``, stripped, and check it with
     ``full_clean`` against the model field's own rules (blank, max_length, choices, a
     slug's letters), reporting at most one error in the catalog's words. ``messages``
@@ -100,7 +95,7 @@ def _house_error(error: ValidationError, messages: dict) -> tuple[str, str]:
 # Checks the models cannot express: limits of what a shop can mean, not of a column
 
 
-def _text(errors: _Errors, field: str, value, *, max_length: int, required: bool) -> str:
+def checked_text(errors: FieldErrors, field: str, value, *, max_length: int, required: bool) -> str:
     """Text kept in a ``TextField`` (no column limit) or required only by this service."""
     if value is None:
         value = ""
@@ -121,8 +116,8 @@ def _too_long(limit: int) -> str:
     }
 
 
-def _amount(
-    errors: _Errors, field: str, value, *, negative_code: str, maximum: int, required: bool
+def checked_amount(
+    errors: FieldErrors, field: str, value, *, negative_code: str, maximum: int, required: bool
 ):
     """A whole, non-negative number (VND, grams, pieces) or ``None`` when allowed.
 
@@ -132,7 +127,7 @@ def _amount(
         if required:
             errors.add(field, _("This field is required."), "REQUIRED")
         return None
-    if not _is_int(value):
+    if not is_int(value):
         errors.add(field, _("Must be a whole number."), "INVALID")
         return None
     if value < 0:
@@ -145,7 +140,7 @@ def _amount(
 # ---------------------------------------------------------------------------
 # Lookups: permission before existence
 
-# One whole sentence per kind of object, as translators need, keyed by ``_fetch``'s label.
+# One whole sentence per kind of object, as translators need, keyed by ``fetch``'s label.
 _DOES_NOT_EXIST = {
     "Product": gettext_lazy("Product %(id)s does not exist."),
     "Variant": gettext_lazy("Variant %(id)s does not exist."),
@@ -154,8 +149,8 @@ _DOES_NOT_EXIST = {
 }
 
 
-def _fetch(queryset, pk, *, field: str, label: str):
-    if not _is_int(pk):
+def fetch(queryset, pk, *, field: str, label: str):
+    if not is_int(pk):
         raise NotFound(_DOES_NOT_EXIST[label] % {"id": repr(pk)}, field=field)
     obj = queryset.filter(pk=pk).first()
     if obj is None:
@@ -163,33 +158,35 @@ def _fetch(queryset, pk, *, field: str, label: str):
     return obj
 
 
-def _fetch_for_staff(queryset, pk, *, user, seller_field: str, field: str, label: str):
-    """The object if ``user`` may manage it. Anybody else gets the same refusal whether or
-    not it exists, so nobody can probe the IDs of other sellers' drafts."""
-    require_authenticated(user)
-    if is_operator(user) or not _is_int(pk):
-        return _fetch(queryset, pk, field=field, label=label)
-    found = queryset.filter(pk=pk, **{f"{seller_field}__in": seller_ids_of(user)}).first()
-    if found is None:
-        raise PermissionDenied(str(NOT_SELLER_STAFF))
-    return found
-
-
-def _product_for_staff(user, product_id, *, field: str, lock: bool = False) -> Product:
-    queryset = Product.objects.select_for_update() if lock else Product.objects.all()
-    return _fetch_for_staff(
-        queryset, product_id, user=user, seller_field="seller_id", field=field, label="Product"
+def fetch_for_staff(queryset, pk, *, by, seller_field: str, field: str, label: str):
+    """The object if ``by`` may manage it (``market.core.permissions``: permission before
+    existence, so nobody can probe the IDs of other sellers' drafts)."""
+    return fetch_for_seller_staff(
+        queryset,
+        pk,
+        by=by,
+        seller_field=seller_field,
+        not_found=NotFound(
+            _DOES_NOT_EXIST[label] % {"id": repr(pk) if not is_int(pk) else pk}, field=field
+        ),
     )
 
 
-def _variant_for_staff(user, variant_id, *, field: str, lock: bool = False) -> ProductVariant:
+def product_for_staff(by, product_id, *, field: str, lock: bool = False) -> Product:
+    queryset = Product.objects.select_for_update() if lock else Product.objects.all()
+    return fetch_for_staff(
+        queryset, product_id, by=by, seller_field="seller_id", field=field, label="Product"
+    )
+
+
+def variant_for_staff(by, variant_id, *, field: str, lock: bool = False) -> ProductVariant:
     queryset = ProductVariant.objects.select_related("product")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    return _fetch_for_staff(
+    return fetch_for_staff(
         queryset,
         variant_id,
-        user=user,
+        by=by,
         seller_field="product__seller_id",
         field=field,
         label="Variant",
@@ -200,31 +197,31 @@ def _variant_for_staff(user, variant_id, *, field: str, lock: bool = False) -> P
 # Search and stored files
 
 
-def _reindex(*product_ids: int) -> None:
+def reindex(*product_ids: int) -> None:
     """Record the products as changed (market.core.changes), in the caller's transaction:
     search reindexes them on delivery."""
     changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
 
 
-def _reindex_category(category_id: int) -> None:
+def reindex_category(category_id: int) -> None:
     """Record the category as changed: search expands it into the products under it."""
     changes.change_record(topic=changes.CATEGORY, object_ids=[category_id])
 
 
-def _delete_files(storage, names: list[str]) -> None:
+def delete_files(storage, names: list[str]) -> None:
     for name in names:
         if name:
             storage.delete(name)
 
 
-def _delete_files_on_commit(file_fields) -> None:
+def delete_files_on_commit(file_fields) -> None:
     """Remove stored files once the rows that named them are gone for good."""
     files = [f for f in file_fields if f and f.name]
     if not files:
         return
     storage = files[0].storage
     names = [f.name for f in files]
-    transaction.on_commit(partial(_delete_files, storage, names), robust=True)
+    transaction.on_commit(partial(delete_files, storage, names), robust=True)
 
 
 _CANNOT_DELETE = {
@@ -239,7 +236,7 @@ _CANNOT_DELETE = {
 }
 
 
-def _protected_delete(obj, what: str) -> None:
+def protected_delete(obj, what: str) -> None:
     try:
         with transaction.atomic():
             obj.delete()

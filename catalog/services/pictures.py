@@ -8,23 +8,16 @@ from django.db.models import Max
 
 from catalog import images, tasks
 from catalog.models import ProductImage, ProductImageThumbnail
-from catalog.services.common import (
-    _delete_files,
-    _delete_files_on_commit,
-    _Errors,
-    _fetch_for_staff,
-    _model_field,
-    _product_for_staff,
-)
+from catalog.services import common
 
 
 @transaction.atomic
-def product_image_create(*, user, product_id: int, upload, alt: str = "") -> ProductImage:
+def product_image_create(*, by, product_id: int, upload, alt: str = "") -> ProductImage:
     """Store a checked picture; thumbnails are made by a task after commit."""
-    product = _product_for_staff(user, product_id, field="product", lock=True)
+    product = common.product_for_staff(by, product_id, field="product", lock=True)
     image = ProductImage(product=product)
-    errors = _Errors()
-    _model_field(errors, image, "alt", alt)
+    errors = common.FieldErrors()
+    common.model_field(errors, image, "alt", alt)
     errors.raise_if_any()
     checked = images.check_image(upload)
     top = product.images.aggregate(top=Max("sort_order"))["top"]
@@ -43,11 +36,11 @@ def product_image_create(*, user, product_id: int, upload, alt: str = "") -> Pro
 
 
 @transaction.atomic
-def product_image_delete(*, user, image_id: int) -> ProductImage:
-    image = _fetch_for_staff(
+def product_image_delete(*, by, image_id: int) -> ProductImage:
+    image = common.fetch_for_staff(
         ProductImage.objects.select_related("product").select_for_update(of=("self",)),
         image_id,
-        user=user,
+        by=by,
         seller_field="product__seller_id",
         field="id",
         label="Picture",
@@ -55,7 +48,7 @@ def product_image_delete(*, user, image_id: int) -> ProductImage:
     pk = image.pk
     files = [image.image, *(thumbnail.file for thumbnail in image.thumbnails.all())]
     image.delete()
-    _delete_files_on_commit(files)
+    common.delete_files_on_commit(files)
     image.pk = pk
     return image
 
@@ -85,6 +78,6 @@ def product_thumbnails_create(*, image_id: int) -> list[int]:
             stored.append(thumbnail.file.name)
             thumbnail.save()
     except Exception:
-        _delete_files(image.image.storage, stored)
+        common.delete_files(image.image.storage, stored)
         raise
     return sorted(made)

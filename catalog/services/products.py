@@ -5,18 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Category, Product
-from catalog.services.common import (
-    UNSET,
-    _delete_files_on_commit,
-    _Errors,
-    _is_int,
-    _model_field,
-    _product_for_staff,
-    _protected_delete,
-    _reindex,
-    _reindex_category,
-    _text,
-)
+from catalog.services import common
+from catalog.services.common import UNSET
 from market.core.errors import NotFound, invalid
 from market.core.permissions import require_authenticated, require_seller_staff, seller_ids_of
 from market.core.slugs import save_with_free_slug, slug_base
@@ -36,7 +26,7 @@ MAX_ATTRIBUTE_VALUE_LENGTH = 500
 @transaction.atomic
 def category_changed(*, category_id: int) -> None:
     """A category was renamed or moved: its products' category paths are stale."""
-    _reindex_category(category_id)
+    common.reindex_category(category_id)
 
 
 # ---------------------------------------------------------------------------
@@ -61,10 +51,10 @@ def _save_product(product: Product, *, slug_from: str | None) -> None:
         raise invalid("slug", _("Another product already has this slug."), "UNIQUE") from None
 
 
-def _check_slug(errors: _Errors, product: Product, slug) -> None:
+def _check_slug(errors: common.FieldErrors, product: Product, slug) -> None:
     """The slug's form by the model field; a slug taken is checked here for a clear
     message, and by the unique index for two saves at once (``_save_product``)."""
-    slug = _model_field(
+    slug = common.model_field(
         errors,
         product,
         "slug",
@@ -90,24 +80,26 @@ def _publish(product: Product, is_published) -> None:
     product.is_published = bool(is_published)
 
 
-def _seller_for_new_product(user, seller_id) -> int:
+def _seller_for_new_product(by, seller_id) -> int:
     if seller_id is None:
         # Most cooperatives have one account per seller: let them leave it out.
-        own = seller_ids_of(user)
+        own = seller_ids_of(by)
         if len(own) == 1:
             return next(iter(own))
         raise invalid("seller", _("Choose the seller the product belongs to."), "REQUIRED")
-    require_seller_staff(user, seller_id)
-    if not _is_int(seller_id) or not Seller.objects.filter(pk=seller_id).exists():
+    require_seller_staff(by, seller_id)
+    if not common.is_int(seller_id) or not Seller.objects.filter(pk=seller_id).exists():
         raise NotFound(_("Seller %(id)s does not exist.") % {"id": seller_id}, field="seller")
     return seller_id
 
 
-def _check_category(errors: _Errors, category_id) -> Category | None:
+def _check_category(errors: common.FieldErrors, category_id) -> Category | None:
     if category_id is None:
         errors.add("category", _("This field is required."), "REQUIRED")
         return None
-    category = Category.objects.filter(pk=category_id).first() if _is_int(category_id) else None
+    category = (
+        Category.objects.filter(pk=category_id).first() if common.is_int(category_id) else None
+    )
     if category is None:
         errors.add(
             "category",
@@ -117,7 +109,7 @@ def _check_category(errors: _Errors, category_id) -> Category | None:
     return category
 
 
-def _check_attributes(errors: _Errors, attributes) -> dict:
+def _check_attributes(errors: common.FieldErrors, attributes) -> dict:
     """Hand-written: a ``JSONField`` takes any document; facts are a short flat list."""
     if attributes is None:
         return {}
@@ -162,8 +154,8 @@ def _is_short_fact_value(value, *, in_list: bool = False) -> bool:
     return value is None or isinstance(value, int | float | bool)
 
 
-def _check_description(errors: _Errors, description) -> str:
-    return _text(
+def _check_description(errors: common.FieldErrors, description) -> str:
+    return common.checked_text(
         errors, "description", description, max_length=MAX_DESCRIPTION_LENGTH, required=False
     )
 
@@ -175,7 +167,7 @@ def _check_description(errors: _Errors, description) -> str:
 @transaction.atomic
 def product_create(
     *,
-    user,
+    by,
     name: str,
     category_id: int,
     seller_id: int | None = None,
@@ -184,12 +176,12 @@ def product_create(
     attributes: dict | None = None,
     is_published: bool = False,
 ) -> Product:
-    """A new product of ``seller_id`` (or the user's only seller); its seller never changes."""
-    require_authenticated(user)
-    seller_id = _seller_for_new_product(user, seller_id)
-    errors = _Errors()
+    """A new product of ``seller_id`` (or ``by``'s only seller); its seller never changes."""
+    require_authenticated(by)
+    seller_id = _seller_for_new_product(by, seller_id)
+    errors = common.FieldErrors()
     product = Product(seller_id=seller_id)
-    _model_field(errors, product, "name", name)
+    common.model_field(errors, product, "name", name)
     product.description = _check_description(errors, description)
     product.attributes = _check_attributes(errors, attributes)
     category = _check_category(errors, category_id)
@@ -199,14 +191,14 @@ def product_create(
     product.category = category
     _publish(product, is_published)
     _save_product(product, slug_from=product.name if slug is None else None)
-    _reindex(product.pk)
+    common.reindex(product.pk)
     return product
 
 
 @transaction.atomic
 def product_update(
     *,
-    user,
+    by,
     product_id: int,
     name=UNSET,
     category_id=UNSET,
@@ -217,13 +209,13 @@ def product_update(
     is_published=UNSET,
 ) -> Product:
     """Change the given fields; a name change keeps the slug, so links keep working."""
-    product = _product_for_staff(user, product_id, field="id", lock=True)
-    errors = _Errors()
+    product = common.product_for_staff(by, product_id, field="id", lock=True)
+    errors = common.FieldErrors()
     if seller_id not in (UNSET, None) and seller_id != product.seller_id:
         # Orders, payouts and certificates follow the seller: a product never moves.
         errors.add("seller", _("A product cannot move to another seller."), "SELLER_CANNOT_CHANGE")
     if name is not UNSET:
-        _model_field(errors, product, "name", name)
+        common.model_field(errors, product, "name", name)
     if description is not UNSET:
         product.description = _check_description(errors, description)
     if category_id is not UNSET:
@@ -238,26 +230,26 @@ def product_update(
     if is_published not in (UNSET, None):
         _publish(product, is_published)
     _save_product(product, slug_from=None)
-    _reindex(product.pk)
+    common.reindex(product.pk)
     return product
 
 
 @transaction.atomic
-def product_delete(*, user, product_id: int) -> Product:
+def product_delete(*, by, product_id: int) -> Product:
     """Delete the product with its variants, stock, pictures and certificates.
 
     The returned instance keeps its primary key so the caller can name what
     was deleted.
     """
-    product = _product_for_staff(user, product_id, field="id", lock=True)
+    product = common.product_for_staff(by, product_id, field="id", lock=True)
     pk = product.pk
     files = []
     for image in product.images.prefetch_related("thumbnails"):
         files.append(image.image)
         files.extend(thumbnail.file for thumbnail in image.thumbnails.all())
-    _protected_delete(product, "product")
-    _delete_files_on_commit(files)
+    common.protected_delete(product, "product")
+    common.delete_files_on_commit(files)
     # The outbox holds plain ids, so the deleted product is still removed from the index.
-    _reindex(pk)
+    common.reindex(pk)
     product.pk = pk
     return product

@@ -9,17 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Product, ProductVariant, Stock
-from catalog.services.common import (
-    UNSET,
-    _amount,
-    _Errors,
-    _is_int,
-    _model_field,
-    _product_for_staff,
-    _protected_delete,
-    _reindex,
-    _variant_for_staff,
-)
+from catalog.services import common
 from market.core.errors import invalid
 
 MAX_INTEGER = 2**31 - 1
@@ -32,6 +22,9 @@ MAX_STOCK_QUANTITY = 1_000_000
 MAX_WEIGHT_GRAMS = 1_000_000
 
 
+# What a variant's own row holds; its stock is ``stock_update``'s.
+VARIANT_FIELDS = ("sku", "name", "price", "compare_at_price", "weight_grams", "sort_order")
+
 # Each whole-number field of a variant: the error code when negative, and the largest value.
 _AMOUNT_LIMITS = {
     "price": ("NEGATIVE_PRICE", MAX_PRICE_VND),
@@ -42,22 +35,24 @@ _AMOUNT_LIMITS = {
 }
 
 
-def _clean_amount(errors: _Errors, cleaned: dict, name: str, value, *, required=False) -> None:
+def _clean_amount(
+    errors: common.FieldErrors, cleaned: dict, name: str, value, *, required=False
+) -> None:
     negative_code, maximum = _AMOUNT_LIMITS[name]
-    cleaned[name] = _amount(
+    cleaned[name] = common.checked_amount(
         errors, name, value, negative_code=negative_code, maximum=maximum, required=required
     )
 
 
-def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> dict:
+def _check_variant_fields(errors: common.FieldErrors, fields: dict, *, creating: bool) -> dict:
     """Validate the variant fields present in ``fields``; returns them cleaned."""
     cleaned = {}
     # Text by the model's fields; a scratch instance, as nothing may change before all is well.
     scratch = ProductVariant()
     if creating or "sku" in fields:
-        cleaned["sku"] = _model_field(errors, scratch, "sku", fields.get("sku"))
+        cleaned["sku"] = common.model_field(errors, scratch, "sku", fields.get("sku"))
     if "name" in fields:
-        cleaned["name"] = _model_field(errors, scratch, "name", fields["name"])
+        cleaned["name"] = common.model_field(errors, scratch, "name", fields["name"])
     if creating or "price" in fields:
         _clean_amount(errors, cleaned, "price", fields.get("price"), required=True)
     for name in ("compare_at_price", "weight_grams"):
@@ -70,14 +65,19 @@ def _check_variant_fields(errors: _Errors, fields: dict, *, creating: bool) -> d
     return cleaned
 
 
-def _check_compare_at_price(errors: _Errors, *, price, compare_at_price, changed: str) -> None:
+def _check_compare_at_price(
+    errors: common.FieldErrors, *, price, compare_at_price, changed: str
+) -> None:
     """The price before a discount is above the price, or the discount means nothing.
 
     The model's ``variant_compare_at_price_above_price`` constraint says so too, but only
     on save, one row at a time and without a field: checked here, the error points at the
     field the client sent (``changed``) and comes with every other error of the input.
     """
-    if not (_is_int(price) and _is_int(compare_at_price)) or min(price, compare_at_price) < 0:
+    if (
+        not (common.is_int(price) and common.is_int(compare_at_price))
+        or min(price, compare_at_price) < 0
+    ):
         return  # already reported as not a number, or negative
     if compare_at_price <= price:
         errors.add(
@@ -135,7 +135,7 @@ def _insert_variants(product: Product, rows: list[dict]) -> list[ProductVariant]
 @transaction.atomic
 def variant_create(
     *,
-    user,
+    by,
     product_id: int,
     sku: str,
     price: int,
@@ -146,8 +146,8 @@ def variant_create(
     quantity: int = 0,
 ) -> ProductVariant:
     """A new variant with its stock row holding ``quantity`` pieces."""
-    product = _product_for_staff(user, product_id, field="product", lock=True)
-    errors = _Errors()
+    product = common.product_for_staff(by, product_id, field="product", lock=True)
+    errors = common.FieldErrors()
     cleaned = _check_variant_fields(
         errors,
         {
@@ -171,12 +171,12 @@ def variant_create(
         errors.add("sku", _sku_taken_message(cleaned["sku"]), "UNIQUE")
     errors.raise_if_any()
     (variant,) = _insert_variants(product, [cleaned])
-    _reindex(product.pk)
+    common.reindex(product.pk)
     return variant
 
 
 @transaction.atomic
-def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[ProductVariant]:
+def variant_bulk_create(*, by, product_id: int, variants: list[dict]) -> list[ProductVariant]:
     """Create all the variants or none.
 
     Errors are keyed ``variants.<index>.<field>`` (index from 0) so the client
@@ -184,7 +184,7 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
     ``DUPLICATED_SKU`` on every repetition after the first; one already in the
     database is ``UNIQUE``.
     """
-    product = _product_for_staff(user, product_id, field="product", lock=True)
+    product = common.product_for_staff(by, product_id, field="product", lock=True)
     if not variants:
         raise invalid("variants", _("Give at least one variant."), "REQUIRED")
     if len(variants) > MAX_VARIANTS_PER_BULK:
@@ -193,10 +193,10 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
             _("At most %(count)d variants at a time.") % {"count": MAX_VARIANTS_PER_BULK},
             "INVALID",
         )
-    errors = _Errors()
+    errors = common.FieldErrors()
     rows = []
     for index, fields in enumerate(variants):
-        row_errors = _Errors(prefix=f"variants.{index}.")
+        row_errors = common.FieldErrors(prefix=f"variants.{index}.")
         row = _check_variant_fields(row_errors, dict(fields), creating=True)
         _check_compare_at_price(
             row_errors,
@@ -225,37 +225,19 @@ def variant_bulk_create(*, user, product_id: int, variants: list[dict]) -> list[
             errors.add(f"variants.{index}.sku", _sku_taken_message(row["sku"]), "UNIQUE")
     errors.raise_if_any()
     created = _insert_variants(product, rows)
-    _reindex(product.pk)
+    common.reindex(product.pk)
     return created
 
 
 @transaction.atomic
-def variant_update(
-    *,
-    user,
-    variant_id: int,
-    sku=UNSET,
-    name=UNSET,
-    price=UNSET,
-    compare_at_price=UNSET,
-    weight_grams=UNSET,
-    sort_order=UNSET,
-) -> ProductVariant:
-    variant = _variant_for_staff(user, variant_id, field="id", lock=True)
-    given = {
-        key: value
-        for key, value in {
-            "sku": sku,
-            "name": name,
-            "price": price,
-            "compare_at_price": compare_at_price,
-            "weight_grams": weight_grams,
-            "sort_order": sort_order,
-        }.items()
-        if value is not UNSET
-    }
-    errors = _Errors()
-    cleaned = _check_variant_fields(errors, given, creating=False)
+def variant_update(*, by, variant_id: int, **changes) -> ProductVariant:
+    """Change the given fields (of ``VARIANT_FIELDS``) only; stock has ``stock_update``."""
+    unknown = set(changes) - set(VARIANT_FIELDS)
+    if unknown:
+        raise TypeError(f"variant_update() got unexpected fields {sorted(unknown)}")
+    variant = common.variant_for_staff(by, variant_id, field="id", lock=True)
+    errors = common.FieldErrors()
+    cleaned = _check_variant_fields(errors, changes, creating=False)
     _check_compare_at_price(
         errors,
         price=cleaned.get("price", variant.price),
@@ -279,25 +261,25 @@ def variant_update(
         if not ProductVariant.objects.filter(sku=variant.sku).exclude(pk=variant.pk).exists():
             raise
         raise _sku_taken_error(variant.sku) from None
-    _reindex(variant.product_id)
+    common.reindex(variant.product_id)
     return variant
 
 
 @transaction.atomic
-def variant_delete(*, user, variant_id: int) -> ProductVariant:
-    variant = _variant_for_staff(user, variant_id, field="id", lock=True)
+def variant_delete(*, by, variant_id: int) -> ProductVariant:
+    variant = common.variant_for_staff(by, variant_id, field="id", lock=True)
     pk = variant.pk
-    _protected_delete(variant, "variant")
-    _reindex(variant.product_id)
+    common.protected_delete(variant, "variant")
+    common.reindex(variant.product_id)
     variant.pk = pk
     return variant
 
 
 @transaction.atomic
-def stock_update(*, user, variant_id: int, quantity: int) -> ProductVariant:
+def stock_update(*, by, variant_id: int, quantity: int) -> ProductVariant:
     """Set the pieces on hand; never below what unpaid orders already hold."""
-    variant = _variant_for_staff(user, variant_id, field="variant")
-    errors = _Errors()
+    variant = common.variant_for_staff(by, variant_id, field="variant")
+    errors = common.FieldErrors()
     _clean_amount(errors, {}, "quantity", quantity, required=True)
     errors.raise_if_any()
     # The row lock orders this change with checkouts allocating the same stock.
@@ -315,5 +297,5 @@ def stock_update(*, user, variant_id: int, quantity: int) -> ProductVariant:
         )
     stock.quantity = quantity
     stock.save(update_fields=["quantity"])
-    _reindex(variant.product_id)
+    common.reindex(variant.product_id)
     return ProductVariant.objects.select_related("product", "stock").get(pk=variant.pk)

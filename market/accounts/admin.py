@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from market.accounts import services
 from market.accounts.models import Address, RefreshToken, User
+from market.core.admin import RefusedWritesMixin
 
 
 class EmailFormMixin:
@@ -86,20 +87,15 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(RefreshToken)
-class RefreshTokenAdmin(admin.ModelAdmin):
+class RefreshTokenAdmin(RefusedWritesMixin, admin.ModelAdmin):
     list_display = ("jti", "user", "created_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at", "expires_at")
     search_fields = ("jti", "user__email")
     list_select_related = ("user",)
     readonly_fields = ("jti", "user", "created_at", "expires_at", "revoked_at")
     actions = ("revoke",)
-
-    def has_add_permission(self, request):
-        # Tokens come from signing in; one made here would have no JWT to go with it.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # Tokens come from signing in; one made here would have no JWT to go with it.
+    refused = ("add", "change")
 
     @admin.action(description=_("Revoke selected refresh tokens"))
     def revoke(self, request, queryset):

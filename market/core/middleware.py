@@ -1,4 +1,5 @@
-"""Failures on the GraphQL endpoint answer GraphQL-shaped JSON, never Django's HTML pages."""
+"""Failures on the GraphQL endpoint answer GraphQL-shaped JSON, never Django's HTML pages;
+the refusals of plain Django views take the same shape (``error_response``)."""
 
 from django.core import signals
 from django.http import JsonResponse
@@ -7,18 +8,44 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
+from market.core.errors import DomainError
+
 # Resolved on first use: the URLconf imports views, and views may import this module.
 GRAPHQL_PATH = SimpleLazyObject(lambda: reverse("graphql"))
 
 
+def error_response(error: DomainError, status: int) -> JsonResponse:
+    """A refusal in the API's error shape, for whatever answers outside GraphQL's own
+    execution (this middleware, plain Django views): ``{"errors": [{"message": …,
+    "extensions": {"code": …, "field": …}}]}``. A 401 names the bearer scheme the API signs
+    in with (RFC 6750)."""
+    extensions = {"code": error.code}
+    if error.field:
+        extensions["field"] = error.field
+    response = JsonResponse(
+        {"errors": [{"message": str(error.message), "extensions": extensions}]}, status=status
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="ocop-market"'
+    return response
+
+
 def internal_error_response() -> JsonResponse:
-    return JsonResponse(
-        {
-            "errors": [
-                {"message": _("Internal server error."), "extensions": {"code": "INTERNAL_ERROR"}}
-            ]
-        },
-        status=500,
+    return error_response(DomainError(_("Internal server error."), code="INTERNAL_ERROR"), 500)
+
+
+def log_internal_error(request, response, exception) -> None:
+    """Report an exception answered with ``response`` as Django reports its own 500s: the
+    ``got_request_exception`` signal (error trackers listen to it) and the traceback in the
+    ``django.request`` log. For whatever turns a failure into its own answer (this
+    middleware, the Digital Link resolver)."""
+    signals.got_request_exception.send(sender=None, request=request)
+    log_response(
+        "Internal Server Error: %s",
+        request.path,
+        response=response,
+        request=request,
+        exception=exception,
     )
 
 
@@ -58,12 +85,5 @@ class GraphQLInternalErrorMiddleware:
         if not is_graphql_request(request):
             return None
         response = internal_error_response()
-        signals.got_request_exception.send(sender=None, request=request)
-        log_response(
-            "Internal Server Error: %s",
-            request.path,
-            response=response,
-            request=request,
-            exception=exception,
-        )
+        log_internal_error(request, response, exception)
         return response

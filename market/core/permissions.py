@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from market.core.errors import PermissionDenied
+from market.core.errors import NotFound, PermissionDenied
 
 
 def is_operator(user) -> bool:
@@ -84,6 +84,15 @@ SELLER_STAFF_OR_OPERATOR = Requirement(
     allows=lambda user: is_operator(user) or bool(seller_ids_of(user)),
     refusal=NOT_SELLER_STAFF,
 )
+# Readers of a seller's records who check, not write (a lot's chain): which seller is the
+# service's rule.
+SELLER_STAFF_AUDITOR_OR_OPERATOR = Requirement(
+    who="staff of a seller, an auditor of the agriculture department, or an operator",
+    allows=lambda user: is_auditor(user) or is_operator(user) or bool(seller_ids_of(user)),
+    refusal=gettext_lazy(
+        "Only a seller's staff, auditors of the agriculture department or operators may do this."
+    ),
+)
 
 
 def require_auditor_or_operator(user) -> None:
@@ -103,3 +112,45 @@ def require_seller_owner(user, seller_id: int) -> None:
     if is_operator(user) or is_seller_owner(user, seller_id):
         return
     raise PermissionDenied(_("Only the seller's owners and operators may do this."))
+
+
+def is_row_id(value) -> bool:
+    """Whether ``value`` can be a primary key: an int (not a bool) in the bigint range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def fetch_for_seller_staff(
+    queryset,
+    pk,
+    *,
+    by,
+    not_found: NotFound,
+    seller_field: str = "seller_id",
+    platform: bool = False,
+    sees_all: Callable[[object], bool] = is_operator,
+    lock: bool = False,
+):
+    """The object of ``queryset`` with ``pk`` if ``by`` may act on it: staff of its seller,
+    or anyone ``sees_all`` admits (operators; auditors too, for readers of chains), or the
+    platform itself (``by=None``) where ``platform`` allows it. ``lock`` takes its row lock
+    (``select_for_update``, of its own row only) for the caller's transaction.
+
+    Permission before existence: whoever may not act on it gets the same refusal whether or
+    not it exists, so nobody probes the IDs of other sellers' records; only those who may
+    see everything are told ``not_found``.
+    """
+    if not (by is None and platform):
+        require_authenticated(by)
+    told = by is None or sees_all(by)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    found = None
+    if is_row_id(pk):
+        if not told:
+            queryset = queryset.filter(**{f"{seller_field}__in": seller_ids_of(by)})
+        found = queryset.filter(pk=pk).first()
+    if found is not None:
+        return found
+    if told:
+        raise not_found
+    raise PermissionDenied(str(NOT_SELLER_STAFF))

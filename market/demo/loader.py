@@ -39,6 +39,7 @@ from catalog.models import (
 from market.accounts.models import Address, User
 from market.core import changes
 from market.core.slugs import slugify_name as demo_slug
+from market.demo import trace
 from market.demo.files import SELLERS_CSV as SELLERS_CSV
 from market.demo.files import (
     DemoDataError,
@@ -123,16 +124,19 @@ KINDS = (
     "variants",
     "stocks",
     "certificates",
+    *trace.TRACE_KINDS,
 )
 
 
 def load_demo(*, reset: bool = False) -> dict:
     """Load (or refresh) the demo data in one transaction; returns what is there.
 
-    ``reset`` first deletes the demo sellers, their products, the demo users and
-    the demo categories no other product uses, so that edits made through the
-    API are thrown away; it refuses when other rows (orders, say) still point
-    at demo products.
+    ``reset`` first deletes the demo's traceability rows (sites and lots coded
+    ``DEMO-``, with their append-only chains: ``trace.trace_delete``), the demo
+    sellers, their products, the demo users and the demo categories no other
+    product uses, so that edits made through the API are thrown away; it
+    refuses when other rows (orders, a lot of another code) still point at demo
+    products, sellers or sites.
 
     The summary counts each kind of row the demo consists of (the same on
     every load) and, under ``created``, how many of them this load inserted.
@@ -159,6 +163,8 @@ def load_demo(*, reset: bool = False) -> dict:
                 product = _load_product(seller, row, product_entry, categories, tally)
                 _load_certificate(product, product_entry, owner, staff["auditor"], tally)
                 product_ids.append(product.pk)
+        # After the catalog: lots name the demo products and variants.
+        trace.trace_load(tally=tally, auditor=staff["auditor"])
         changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
     return {
         **tally.present,
@@ -275,6 +281,11 @@ def _load_owner(seller: Seller, password_hash: str, tally: _Tally) -> User:
     return owner
 
 
+def _fields_of(entry: dict, *names: str) -> dict:
+    """The values of ``names`` in a demo entry, whose keys are the model's field names."""
+    return {name: entry[name] for name in names}
+
+
 def _product_attributes(row: ListedSeller, entry: dict) -> dict:
     attributes = dict(entry["attributes"])
     if entry["listed_as"]:
@@ -314,10 +325,8 @@ def _load_product(
             sku=variant_entry["sku"],
             defaults={
                 "product": product,
-                "name": variant_entry["name"],
-                "weight_grams": variant_entry["weight_grams"],
-                "price": variant_entry["price"],
                 "sort_order": position,
+                **_fields_of(variant_entry, "name", "weight_grams", "price"),
             },
         )
         tally.add("variants", created)
@@ -356,11 +365,9 @@ def _load_certificate(
     _, created = OcopCertificate.objects.update_or_create(
         certificate_number=certificate["number"],
         defaults={
+            **_fields_of(certificate, "stars", "issuing_decision", "product_group"),
             "product": product,
-            "stars": certificate["stars"],
-            "issuing_decision": certificate["issuing_decision"],
             "level": OcopCertificate.level_for(certificate["stars"]),
-            "product_group": certificate["product_group"],
             "issued_on": issued_on,
             "expires_on": expires_on,
             "status": status,
@@ -383,13 +390,15 @@ def _delete_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
     products = Product.objects.filter(seller__in=demo_sellers)
     product_ids = list(products.values_list("pk", flat=True))
     try:
+        trace.trace_delete(seller_slugs=seller_slugs)
         # Variants, stock, images, translations and certificates go with their product.
         products.delete()
         demo_sellers.delete()
     except ProtectedError as error:
         raise DemoDataError(
-            "Cannot reset the demo data: other rows (orders, say) still refer to demo "
-            f"products or sellers ({len(error.protected_objects)} of them)."
+            "Cannot reset the demo data: other rows (orders, lots or sites not coded DEMO-, "
+            "say) still refer to demo products, sellers or sites "
+            f"({len(error.protected_objects)} of them)."
         ) from error
     Address.objects.filter(pk__in=address_ids).delete()
     User.objects.filter(email__iendswith=f"@{DEMO_EMAIL_DOMAIN}").delete()

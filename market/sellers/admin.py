@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from market.core.admin import RefusedWritesMixin
 from market.core.errors import DomainError
 from market.sellers import services
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
@@ -37,7 +38,7 @@ class SellerAdminForm(forms.ModelForm):
         return normalize_phone(value) if value else ""
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(RefusedWritesMixin, admin.TabularInline):
     """Shown, not edited: people join by accepting an invitation, and leave or change role
     through the API, whose rules (consent, the last owner) the admin would bypass."""
 
@@ -45,15 +46,7 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     fields = ("user", "role", "created_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    refused = ("add", "change", "delete")
 
 
 @admin.register(Seller)
@@ -72,16 +65,16 @@ class SellerAdmin(admin.ModelAdmin):
     @admin.action(description=_("Suspend selected sellers"))
     def suspend(self, request, queryset):
         for seller in queryset:
-            services.seller_update(seller=seller, status=Seller.Status.SUSPENDED)
+            services.seller_update(seller_id=seller.pk, by=None, status=Seller.Status.SUSPENDED)
 
     @admin.action(description=_("Reactivate selected sellers"))
     def reactivate(self, request, queryset):
         for seller in queryset:
-            services.seller_update(seller=seller, status=Seller.Status.ACTIVE)
+            services.seller_update(seller_id=seller.pk, by=None, status=Seller.Status.ACTIVE)
 
 
 @admin.register(SellerInvitation)
-class SellerInvitationAdmin(admin.ModelAdmin):
+class SellerInvitationAdmin(RefusedWritesMixin, admin.ModelAdmin):
     """The record of invitations; an operator may revoke a pending one, through the service."""
 
     list_display = ("seller", "user", "role", "status", "created_at", "expires_at", "decided_at")
@@ -89,15 +82,7 @@ class SellerInvitationAdmin(admin.ModelAdmin):
     search_fields = ("seller__name", "user__email")
     list_select_related = ("seller", "user")
     actions = ("revoke",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    refused = ("add", "change", "delete")
 
     @admin.action(description=_("Revoke selected pending invitations"))
     def revoke(self, request, queryset):

@@ -1,12 +1,13 @@
 """Writes for sellers: creating and editing a seller's profile; its staff and invitations.
 
-Who may create or edit a seller, or invite to it, is the caller's check (the
-GraphQL mutations use ``market.core.permissions``); which fields only operators
-change is ``seller_update``'s, given the person asking. The functions that answer
-an invitation or change a member take the acting user (``by``) and check the
-object-level rules themselves, under the seller's row lock, because who acts
-is part of the rule: only the invited person accepts, a member may leave, and
-an owner removed a moment ago must not remove the last other owner.
+Who may create a seller is the caller's check (the GraphQL mutation declares it).
+Every other function takes the acting user (``by``) and checks the object-level
+rules itself, under the seller's row lock, because who acts is part of the rule:
+only a seller's owners (and operators) edit it or invite to it, only operators
+verify or suspend it, only the invited person accepts, a member may leave, and
+an owner removed a moment ago must not remove the last other owner. ``by=None``
+is the platform itself (the admin site, whose own permissions guard it, and the
+demo loader) where a function allows it.
 """
 
 import datetime
@@ -23,7 +24,7 @@ from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
 from market.core import changes as outbox
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
-from market.core.permissions import is_operator, is_seller_owner
+from market.core.permissions import is_operator, is_seller_owner, require_seller_owner
 from market.core.slugs import save_with_free_slug, slug_base
 from market.sellers import selectors
 from market.sellers import tasks as seller_tasks
@@ -60,24 +61,21 @@ def seller_create(
 
 @transaction.atomic
 def seller_update(
-    *, seller: Seller, by: User | None = None, address: dict | None = None, **changes
+    *, seller_id: int, by: User | None, address: dict | None = None, **changes
 ) -> Seller:
     """Change the given fields only; the slug stays, so the seller's links keep working.
 
-    Verification and status are for operators: ``by`` is the person asking (the
-    API always names one); ``None`` is the platform itself (the admin site, whose
-    own permissions guard it, and the demo loader).
+    The seller's owners edit its profile; verification and status are for operators.
+    ``by`` is the person asking (the API always names one); ``None`` is the platform.
     """
     unknown = set(changes) - set(PROFILE_FIELDS) - set(OPERATOR_FIELDS)
     if unknown:
         raise TypeError(f"seller_update() got unexpected fields {sorted(unknown)}")
+    seller = _seller_for_owner(seller_id, by=by, field="id")
     if by is not None and not is_operator(by):
         for field in OPERATOR_FIELDS:
             if field in changes:
                 raise PermissionDenied(_("Only operators verify or suspend sellers."), field=field)
-    seller = (
-        Seller.objects.select_for_update(of=("self",)).select_related("address").get(pk=seller.pk)
-    )
     contact = {key: changes.pop(key) for key in ("tax_code", "phone", "email") if key in changes}
     for field, value in changes.items():
         setattr(seller, field, value.strip() if field == "name" else value)
@@ -90,24 +88,24 @@ def seller_update(
 
 @transaction.atomic
 def seller_staff_invite(
-    *, seller: Seller, email: str, role: str, invited_by: User | None = None
+    *, seller_id: int, email: str, role: str, by: User | None
 ) -> SellerInvitation:
-    """Invite the person with ``email`` to ``seller``'s staff; they join only if they accept.
+    """Invite the person with ``email`` to the seller's staff; they join only if they accept.
 
-    Who may invite is the caller's check (the seller's owners and operators).
-    An email with no account yet gets one, without a usable password, and
-    the invitation email then carries a set-password link (see
-    ``market.accounts.emails``). Either way the person must sign in and accept:
-    an account opened by an invitation is still not consent to join, and a
-    mistyped address must not make a stranger staff by their using the link.
+    The seller's owners and operators invite (``by=None``: the platform). An email
+    with no account yet gets one, without a usable password, and the invitation
+    email then carries a set-password link (see ``market.accounts.emails``). Either
+    way the person must sign in and accept: an account opened by an invitation is
+    still not consent to join, and a mistyped address must not make a stranger staff
+    by their using the link.
     """
+    seller = _seller_for_owner(seller_id, by=by, field="seller_id")
     email = normalize_email(email)
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": exc.error_list}) from None
     _check_role(role)
-    seller = _locked_seller(seller.pk)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(email)
@@ -130,7 +128,7 @@ def seller_staff_invite(
                 seller=seller,
                 user=user,
                 role=role,
-                invited_by=invited_by,
+                invited_by=by,
                 created_at=now,
                 expires_at=now + datetime.timedelta(days=settings.SELLER_INVITATION_TTL_DAYS),
             )
@@ -275,6 +273,25 @@ def _locked_seller(seller_id: int) -> Seller:
     remains" cannot be passed by two transactions at once.
     """
     return Seller.objects.select_for_update(of=("self",)).get(pk=seller_id)
+
+
+def _seller_for_owner(seller_id: int, *, by: User | None, field: str) -> Seller:
+    """The seller, locked, for one of its owners, an operator or the platform (``by=None``).
+
+    Permission is checked before existence: anyone else is refused alike for a missing ID
+    and another seller's; only operators are told that it does not exist.
+    """
+    if by is not None:
+        require_seller_owner(by, seller_id)
+    seller = (
+        Seller.objects.select_for_update(of=("self",))
+        .select_related("address")
+        .filter(pk=seller_id)
+        .first()
+    )
+    if seller is None:
+        raise NotFound(_("This seller does not exist."), field=field)
+    return seller
 
 
 def _locked_invitation(invitation_id: int, *, by: User) -> SellerInvitation:

@@ -36,7 +36,15 @@ PRICE_RANGES: dict[str, tuple[int | None, int | None]] = {
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 SELLER_KINDS = ("cooperative", "enterprise", "household", "establishment")
 OCOP_STAR_VALUES = (0, 3, 4, 5)
-FACETS = ("category", "seller", "seller_kind", "ocop_stars", "price_range", "in_stock")
+FACETS = (
+    "category",
+    "seller",
+    "seller_kind",
+    "ocop_stars",
+    "price_range",
+    "in_stock",
+    "verified_origin",
+)
 
 _WORD = re.compile(r"\w+")
 _TRAILING_WORD = re.compile(r"\w+$")
@@ -56,6 +64,7 @@ class SearchFilters:
     ocop_stars: tuple[int, ...] = ()
     price_ranges: tuple[str, ...] = ()
     in_stock: bool | None = None
+    verified_origin: bool | None = None
 
     @classmethod
     def parse(cls, data: "SearchFilters | Mapping | None") -> "SearchFilters":
@@ -74,20 +83,14 @@ class SearchFilters:
                 code="INVALID_FILTER",
                 field="filters",
             )
-        in_stock = data.get("in_stock")
-        if in_stock is not None and not isinstance(in_stock, bool):
-            raise InvalidInput(
-                _("%(name)s must be true or false.") % {"name": "in_stock"},
-                code="INVALID_FILTER",
-                field="in_stock",
-            )
         return cls(
             category_ids=_ids(data.get("category_ids"), "category_ids"),
             seller_ids=_ids(data.get("seller_ids"), "seller_ids"),
             seller_kinds=_choices(data.get("seller_kinds"), "seller_kinds", SELLER_KINDS),
             ocop_stars=_choices(data.get("ocop_stars"), "ocop_stars", OCOP_STAR_VALUES),
             price_ranges=_choices(data.get("price_ranges"), "price_ranges", tuple(PRICE_RANGES)),
-            in_stock=in_stock,
+            in_stock=_flag(data.get("in_stock"), "in_stock"),
+            verified_origin=_flag(data.get("verified_origin"), "verified_origin"),
         )
 
     def without(self, facet: str) -> "SearchFilters":
@@ -99,8 +102,19 @@ class SearchFilters:
             "ocop_stars": {"ocop_stars": ()},
             "price_range": {"price_ranges": ()},
             "in_stock": {"in_stock": None},
+            "verified_origin": {"verified_origin": None},
         }[facet]
         return SearchFilters(**{**self.__dict__, **cleared})
+
+
+def _flag(raw, name: str) -> bool | None:
+    if raw is not None and not isinstance(raw, bool):
+        raise InvalidInput(
+            _("%(name)s must be true or false.") % {"name": name},
+            code="INVALID_FILTER",
+            field=name,
+        )
+    return raw
 
 
 def _values(raw, name: str) -> list:

@@ -24,22 +24,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product
 from market.core.pagination import encode_cursor
-from search.backends.base import (
-    FACETS,
-    PRICE_RANGES,
-    FacetValue,
-    ParsedQuery,
-    SearchBackend,
-    SearchFilters,
-    SearchHit,
-    SearchRequest,
-    SearchResult,
-    check_suggest,
-    correction_passes,
-    edit_distance,
-    fuzzy_distance,
-    highlight,
-)
+from search.backends import base
 from search.models import ProductSearchText
 from search.text_table import folded_words
 
@@ -92,11 +77,13 @@ _vocabulary = _Vocabulary()
 
 
 def fuzzy_variants(term: str, words: frozenset[str]) -> list[str]:
-    distance = fuzzy_distance(term)
+    distance = base.fuzzy_distance(term)
     if not distance:
         return []
     variants = [
-        word for word in words if word != term and edit_distance(word, term, distance) <= distance
+        word
+        for word in words
+        if word != term and base.edit_distance(word, term, distance) <= distance
     ]
     return sorted(variants)[:MAX_FUZZY_VARIANTS]
 
@@ -149,7 +136,7 @@ def ocop_percent() -> Case:
 
 def price_bucket() -> Case:
     whens = []
-    for key, (low, high) in PRICE_RANGES.items():
+    for key, (low, high) in base.PRICE_RANGES.items():
         condition = Q()
         if low is not None:
             condition &= Q(search_price_min__gte=low)
@@ -159,7 +146,7 @@ def price_bucket() -> Case:
     return Case(*whens, default=Value(None))
 
 
-def filter_condition(filters: SearchFilters) -> Q:
+def filter_condition(filters: base.SearchFilters) -> Q:
     condition = Q()
     if filters.category_ids:
         condition &= Q(category_id__in=Category.objects.subtree_ids(filters.category_ids))
@@ -173,6 +160,8 @@ def filter_condition(filters: SearchFilters) -> Q:
         condition &= Q(search_price_bucket__in=filters.price_ranges)
     if filters.in_stock is not None:
         condition &= Q(search_in_stock=filters.in_stock)
+    if filters.verified_origin is not None:
+        condition &= Q(origin_verified=filters.verified_origin)
     return condition
 
 
@@ -190,17 +179,17 @@ def keyset_condition(sort: str, values: list) -> Q:
     )
 
 
-class DatabaseBackend(SearchBackend):
-    def run_search(self, request: SearchRequest) -> SearchResult:
+class DatabaseBackend(base.SearchBackend):
+    def run_search(self, request: base.SearchRequest) -> base.SearchResult:
         parsed, filters, sort, first = request.parsed, request.filters, request.sort, request.first
         corrected: frozenset[str] = frozenset()
         matched = self._matched(parsed)
         results = matched.filter(filter_condition(filters))
         total_count = results.count()
-        if not total_count and (filters == SearchFilters() or not matched.exists()):
+        if not total_count and (filters == base.SearchFilters() or not matched.exists()):
             # The words as typed match nothing: try again with typo tolerance.
             variants, unknown = typo_variants(parsed.terms)
-            for corrected in correction_passes(parsed.terms, unknown):
+            for corrected in base.correction_passes(parsed.terms, unknown):
                 matched = self._matched(
                     parsed, variants={term: variants[term] for term in corrected}
                 )
@@ -217,18 +206,18 @@ class DatabaseBackend(SearchBackend):
             )[: first + 1]
         )
         hits = [
-            SearchHit(
+            base.SearchHit(
                 product_id=row["pk"],
-                highlighted_name=highlight(row["name"], parsed.terms, corrected=corrected),
+                highlighted_name=base.highlight(row["name"], parsed.terms, corrected=corrected),
                 cursor=encode_cursor(self._cursor_values(sort, row)),
                 score=float(row["search_score"]),
             )
             for row in rows[:first]
         ]
-        return SearchResult(
+        return base.SearchResult(
             hits=hits,
             total_count=total_count,
-            facets={name: self._facet(name, matched, filters) for name in FACETS},
+            facets={name: self._facet(name, matched, filters) for name in base.FACETS},
             has_next_page=len(rows) > first,
         )
 
@@ -242,7 +231,7 @@ class DatabaseBackend(SearchBackend):
         return [row["search_price_min"] if row["search_price_min"] is not None else -1, row["pk"]]
 
     def _matched(
-        self, parsed: ParsedQuery, *, variants: Mapping[str, list[str]] | None = None
+        self, parsed: base.ParsedQuery, *, variants: Mapping[str, list[str]] | None = None
     ) -> QuerySet[Product]:
         """Live products matching every word; ``variants`` are the name words
         that the terms being corrected may also match."""
@@ -269,25 +258,28 @@ class DatabaseBackend(SearchBackend):
             )
         )
 
-    def _facet(self, name: str, matched: QuerySet[Product], filters: SearchFilters) -> list:
+    def _facet(self, name: str, matched: QuerySet[Product], filters: base.SearchFilters) -> list:
         rows = matched.filter(filter_condition(filters.without(name)))
         if name == "price_range":
             counts = dict(
                 rows.values_list("search_price_bucket").annotate(n=Count("pk")).order_by()
             )
-            return [FacetValue(value=key, count=counts.get(key, 0)) for key in PRICE_RANGES]
+            return [
+                base.FacetValue(value=key, count=counts.get(key, 0)) for key in base.PRICE_RANGES
+            ]
         column = {
             "category": "category_id",
             "seller": "seller_id",
             "seller_kind": "seller__kind",
             "ocop_stars": "search_ocop_stars",
             "in_stock": "search_in_stock",
+            "verified_origin": "origin_verified",
         }[name]
         counted = rows.values_list(column).annotate(n=Count("pk")).order_by("-n", column)
-        return [FacetValue(value=value, count=count) for value, count in counted if count]
+        return [base.FacetValue(value=value, count=count) for value, count in counted if count]
 
     def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:
-        text, first = check_suggest(prefix, first)
+        text, first = base.check_suggest(prefix, first)
         folded = folded_words(text).rstrip()
         if not folded:
             return []

@@ -39,23 +39,7 @@ from market.core.errors import InvalidInput
 from market.core.folding import fold
 from market.core.pagination import encode_cursor
 from search.analysis import folded_match
-from search.backends.base import (
-    FACETS,
-    PRICE_RANGES,
-    FacetValue,
-    ParsedQuery,
-    SearchBackend,
-    SearchFilters,
-    SearchHit,
-    SearchRequest,
-    SearchResult,
-    SearchUnavailable,
-    check_suggest,
-    correction_passes,
-    empty_facets,
-    fuzzy_distance,
-    highlight,
-)
+from search.backends import base
 from search.client import get_client
 from search.indices import alias_name
 
@@ -103,7 +87,7 @@ def word_clause(word: str, *, fuzzy: bool = False) -> dict:
         for field, weight in FOLDED_FIELD_WEIGHTS
     ]
     alternatives.append(Q("match", name_en={"query": word, "boost": ENGLISH_NAME_WEIGHT}))
-    distance = fuzzy_distance(term) if fuzzy else 0
+    distance = base.fuzzy_distance(term) if fuzzy else 0
     if distance:
         alternatives.append(
             Q(
@@ -127,7 +111,7 @@ OCOP_FUNCTIONS = [
 ]
 
 
-def text_query(parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()) -> dict:
+def text_query(parsed: base.ParsedQuery, *, corrected: frozenset[str] = frozenset()) -> dict:
     scored = {
         "bool": {
             "must": [word_clause(word, fuzzy=fold(word) in corrected) for word in parsed.words],
@@ -148,7 +132,7 @@ def text_query(parsed: ParsedQuery, *, corrected: frozenset[str] = frozenset()) 
     }
 
 
-def filter_clauses(filters: SearchFilters) -> list[Q]:
+def filter_clauses(filters: base.SearchFilters) -> list[Q]:
     clauses = [Q("term", is_published=True)]
     if filters.category_ids:
         clauses.append(Q("terms", category_ids=list(filters.category_ids)))
@@ -168,16 +152,22 @@ def filter_clauses(filters: SearchFilters) -> list[Q]:
         )
     if filters.in_stock is not None:
         clauses.append(Q("term", in_stock=filters.in_stock))
+    if filters.verified_origin:
+        clauses.append(Q("term", origin_verified=True))
+    elif filters.verified_origin is not None:
+        # "Not verified" includes documents indexed before the field existed,
+        # until a rebuild (search.indices) gives every document the field.
+        clauses.append(~Q("term", origin_verified=True))
     return clauses
 
 
 @lru_cache(maxsize=1024)
-def post_filter(filters: SearchFilters) -> dict:
+def post_filter(filters: base.SearchFilters) -> dict:
     return Q("bool", filter=filter_clauses(filters)).to_dict()
 
 
 def price_range_query(key: str) -> Q:
-    low, high = PRICE_RANGES[key]
+    low, high = base.PRICE_RANGES[key]
     bounds = {}
     if low is not None:
         bounds["gte"] = low
@@ -189,7 +179,7 @@ def price_range_query(key: str) -> Q:
 def facet_aggregation(name: str) -> dict:
     if name == "price_range":
         ranges = []
-        for key, (low, high) in PRICE_RANGES.items():
+        for key, (low, high) in base.PRICE_RANGES.items():
             bucket = {"key": key}
             if low is not None:
                 bucket["from"] = low
@@ -203,37 +193,48 @@ def facet_aggregation(name: str) -> dict:
         "seller_kind": "seller_kind",
         "ocop_stars": "ocop_stars",
         "in_stock": "in_stock",
+        "verified_origin": "origin_verified",
     }[name]
-    return {"terms": {"field": field, "size": FACET_SIZE}}
+    aggregation = {"field": field, "size": FACET_SIZE}
+    if name == "verified_origin":
+        # Counted with the filter's reading: a document without the field is not verified.
+        aggregation["missing"] = False
+    return {"terms": aggregation}
 
 
-def read_facet(name: str, aggregation: dict) -> list[FacetValue]:
+def read_facet(name: str, aggregation: dict) -> list[base.FacetValue]:
     """Facet values from a bucket aggregation (``facet_aggregation``'s result)."""
     buckets = aggregation["buckets"]
     if name == "price_range":
-        return [FacetValue(value=bucket["key"], count=bucket["doc_count"]) for bucket in buckets]
+        return [
+            base.FacetValue(value=bucket["key"], count=bucket["doc_count"]) for bucket in buckets
+        ]
     values = []
     for bucket in buckets:
         if not bucket["doc_count"]:
             continue
         if name == "in_stock":
             value = bool(bucket["key"])
+        elif name == "verified_origin":
+            # A mapped boolean answers key 0/1 with key_as_string; the ``missing``
+            # bucket of an index without the field answers the key "false".
+            value = bucket.get("key_as_string", bucket["key"]) in ("true", True, 1)
         elif name == "seller_kind":
             value = str(bucket["key"])
         else:
             value = int(bucket["key"])
-        values.append(FacetValue(value=value, count=bucket["doc_count"]))
+        values.append(base.FacetValue(value=value, count=bucket["doc_count"]))
     return values
 
 
 @lru_cache(maxsize=1024)
-def facet_aggregations(filters: SearchFilters) -> dict:
+def facet_aggregations(filters: base.SearchFilters) -> dict:
     """One shared aggregation, under every active filter, for the facets whose
     own filter is not set (their counts are the same whether it is cleared or
     not), and one aggregation under the other filters for each facet whose
     filter is set."""
-    own = [name for name in FACETS if filters.without(name) != filters]
-    shared = [name for name in FACETS if name not in own]
+    own = [name for name in base.FACETS if filters.without(name) != filters]
+    shared = [name for name in base.FACETS if name not in own]
     aggregations = {
         name: {
             "filter": Q("bool", filter=filter_clauses(filters.without(name))).to_dict(),
@@ -249,7 +250,7 @@ def facet_aggregations(filters: SearchFilters) -> dict:
     return aggregations
 
 
-def unknown_terms_suggester(parsed: ParsedQuery) -> dict:
+def unknown_terms_suggester(parsed: base.ParsedQuery) -> dict:
     """A term suggester that answers, for each folded term, with a near name
     word when the term itself is no name's word ("missing" mode)."""
     return {
@@ -273,8 +274,8 @@ def unknown_terms(response: dict) -> set[str]:
     return {entry["text"] for entry in entries if entry["options"]}
 
 
-class ElasticsearchBackend(SearchBackend):
-    def run_search(self, request: SearchRequest) -> SearchResult:
+class ElasticsearchBackend(base.SearchBackend):
+    def run_search(self, request: base.SearchRequest) -> base.SearchResult:
         parsed, first = request.parsed, request.first
         corrected: frozenset[str] = frozenset()
         body = self._body(request)
@@ -282,19 +283,19 @@ class ElasticsearchBackend(SearchBackend):
         response = self._execute(body)
         if response is not None and not response["aggregations"][TEXT_MATCHES]["doc_count"]:
             # The words as typed match nothing: try again with typo tolerance.
-            for corrected in correction_passes(parsed.terms, unknown_terms(response)):
+            for corrected in base.correction_passes(parsed.terms, unknown_terms(response)):
                 response = self._execute(self._body(request, corrected=corrected))
                 if response is None or response["aggregations"][TEXT_MATCHES]["doc_count"]:
                     break
         if response is None:
-            return SearchResult(facets=empty_facets())
+            return base.SearchResult(facets=base.empty_facets())
 
         raw_hits = response["hits"]["hits"]
         page = raw_hits[:first]
         hits = [
-            SearchHit(
+            base.SearchHit(
                 product_id=int(hit["_id"]),
-                highlighted_name=highlight(
+                highlighted_name=base.highlight(
                     hit["_source"]["name"], parsed.terms, corrected=corrected
                 ),
                 cursor=encode_cursor(hit["sort"]),
@@ -310,16 +311,16 @@ class ElasticsearchBackend(SearchBackend):
                 if name in aggregations
                 else aggregations[SHARED_FACETS][name],
             )
-            for name in FACETS
+            for name in base.FACETS
         }
-        return SearchResult(
+        return base.SearchResult(
             hits=hits,
             total_count=response["hits"]["total"]["value"],
             facets=facets,
             has_next_page=len(raw_hits) > first,
         )
 
-    def _body(self, request: SearchRequest, *, corrected=frozenset()) -> dict:
+    def _body(self, request: base.SearchRequest, *, corrected=frozenset()) -> dict:
         aggregations = facet_aggregations(request.filters)
         body = {
             "query": text_query(request.parsed, corrected=corrected),
@@ -356,13 +357,13 @@ class ElasticsearchBackend(SearchBackend):
                     raise InvalidInput(
                         _("The search could not be run."), code="INVALID_QUERY", field="query"
                     ) from error
-                raise SearchUnavailable(_("Search is unavailable.")) from error
+                raise base.SearchUnavailable(_("Search is unavailable.")) from error
             except TransportError as error:
-                raise SearchUnavailable(_("Search is unavailable.")) from error
+                raise base.SearchUnavailable(_("Search is unavailable.")) from error
         return None
 
     def suggest(self, *, prefix: str | None, first: int = 8) -> list[str]:
-        text, first = check_suggest(prefix, first)
+        text, first = base.check_suggest(prefix, first)
         if not text:
             return []
         body = {

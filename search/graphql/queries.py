@@ -21,6 +21,7 @@ from search.graphql.types import (
     SearchSortEnum,
     SellerFacet,
     SellerKindFacet,
+    VerifiedOriginFacet,
 )
 
 
@@ -47,6 +48,8 @@ def _filters_from_input(data) -> dict:
         filters["price_ranges"] = enum_value(data["price_ranges"])
     if data.get("in_stock") is not None:
         filters["in_stock"] = data["in_stock"]
+    if data.get("verified_origin") is not None:
+        filters["verified_origin"] = data["verified_origin"]
     return filters
 
 
@@ -78,6 +81,10 @@ def _facets(raw: dict, context) -> SearchFacets:
             PriceRangeFacet(range=f.value, count=f.count) for f in raw.get("price_range", [])
         ],
         in_stock=[InStockFacet(in_stock=f.value, count=f.count) for f in raw.get("in_stock", [])],
+        verified_origin=[
+            VerifiedOriginFacet(verified_origin=f.value, count=f.count)
+            for f in raw.get("verified_origin", [])
+        ],
     )
 
 

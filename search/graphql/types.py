@@ -29,6 +29,9 @@ class SearchFilterInput(graphene.InputObjectType):
     )
     price_ranges = graphene.List(graphene.NonNull(PriceRangeEnum))
     in_stock = graphene.Boolean()
+    verified_origin = graphene.Boolean(
+        description="Products whose origin is (or is not) verified through traceability."
+    )
 
 
 class SearchProductEdge(graphene.ObjectType):
@@ -69,6 +72,11 @@ class InStockFacet(graphene.ObjectType):
     count = graphene.Int(required=True)
 
 
+class VerifiedOriginFacet(graphene.ObjectType):
+    verified_origin = graphene.Boolean(required=True)
+    count = graphene.Int(required=True)
+
+
 class SearchFacets(graphene.ObjectType):
     """Counts per value; each facet respects every filter except its own."""
 
@@ -78,6 +86,7 @@ class SearchFacets(graphene.ObjectType):
     ocop_stars = graphene.List(graphene.NonNull(OcopStarsFacet), required=True)
     price_ranges = graphene.List(graphene.NonNull(PriceRangeFacet), required=True)
     in_stock = graphene.List(graphene.NonNull(InStockFacet), required=True)
+    verified_origin = graphene.List(graphene.NonNull(VerifiedOriginFacet), required=True)
 
 
 class SearchResults(graphene.ObjectType):

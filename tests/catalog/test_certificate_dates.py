@@ -130,7 +130,7 @@ def test_today_in_vietnam_is_the_latest_date_of_issue(graphql, auth_headers, rol
 def test_the_programme_start_is_the_earliest_date_of_issue(roles, product):
     def submit_issued_on(issued_on):
         return services.ocop_certificate_submit(
-            user=roles["own_staff"],
+            by=roles["own_staff"],
             product_id=product.pk,
             stars=3,
             certificate_number=f"OCOP-NT-{issued_on.isoformat()}",

@@ -187,7 +187,7 @@ def test_the_thumbnail_served_never_makes_the_browser_enlarge(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         image = services.product_image_create(
-            user=roles["own_staff"],
+            by=roles["own_staff"],
             product_id=product.pk,
             upload=uploaded(picture("PNG", (90, 60))),
         )
@@ -301,7 +301,7 @@ def test_thumbnails_are_webp_at_each_size(
 def test_small_pictures_are_not_enlarged(roles, product, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         image = services.product_image_create(
-            user=roles["own_owner"],
+            by=roles["own_owner"],
             product_id=product.pk,
             upload=uploaded(picture("PNG", (300, 200))),
         )
@@ -323,7 +323,7 @@ def test_thumbnails_are_turned_upright(roles, product, django_capture_on_commit_
     # so the red left half ends up on top.
     with django_capture_on_commit_callbacks(execute=True):
         image = services.product_image_create(
-            user=roles["own_staff"],
+            by=roles["own_staff"],
             product_id=product.pk,
             upload=uploaded(two_colour_jpeg((200, 100), orientation=6), name="dung.jpg"),
         )
@@ -340,7 +340,7 @@ def test_thumbnails_are_turned_upright(roles, product, django_capture_on_commit_
 def test_transparency_is_kept(roles, product, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         image = services.product_image_create(
-            user=roles["own_staff"],
+            by=roles["own_staff"],
             product_id=product.pk,
             upload=uploaded(picture("PNG", (80, 80), mode="RGBA", color=(0, 128, 0, 0))),
         )
@@ -351,7 +351,7 @@ def test_transparency_is_kept(roles, product, django_capture_on_commit_callbacks
 
 def test_making_thumbnails_twice_is_harmless(roles, product):
     image = services.product_image_create(
-        user=roles["own_staff"], product_id=product.pk, upload=uploaded(picture("WEBP", (90, 60)))
+        by=roles["own_staff"], product_id=product.pk, upload=uploaded(picture("WEBP", (90, 60)))
     )
     assert services.product_thumbnails_create(image_id=image.pk) == list(SIZES)
     assert services.product_thumbnails_create(image_id=image.pk) == []
@@ -364,7 +364,7 @@ def test_delete_removes_the_files_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         image = services.product_image_create(
-            user=roles["own_staff"], product_id=product.pk, upload=uploaded(picture())
+            by=roles["own_staff"], product_id=product.pk, upload=uploaded(picture())
         )
     paths = [image.image.path, *(t.file.path for t in image.thumbnails.all())]
     assert len(paths) == 1 + len(SIZES)
@@ -385,7 +385,7 @@ def test_a_refused_delete_keeps_picture_and_files(
     graphql, auth_headers, roles, product, django_capture_on_commit_callbacks
 ):
     image = services.product_image_create(
-        user=roles["own_staff"], product_id=product.pk, upload=uploaded(picture())
+        by=roles["own_staff"], product_id=product.pk, upload=uploaded(picture())
     )
     with django_capture_on_commit_callbacks(execute=True):
         status, body = graphql(

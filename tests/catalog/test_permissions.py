@@ -74,7 +74,7 @@ def catalog(roles) -> Catalog:
     product = ProductFactory(seller=roles["seller"], category=category, name="Táo xanh Phước Thuận")
     stock = StockFactory(variant=VariantFactory(product=product, sku="TAO-1KG"), quantity=30)
     image = services.product_image_create(
-        user=roles["operator"],
+        by=roles["operator"],
         product_id=product.pk,
         upload=SimpleUploadedFile("tao.png", png_bytes(), content_type="image/png"),
     )

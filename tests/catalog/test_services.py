@@ -43,13 +43,13 @@ def product(roles, category):
 
 def test_product_slug_is_folded_from_the_vietnamese_name_and_deduplicated(roles, category):
     first = services.product_create(
-        user=roles["own_staff"], name="Nước mắm Cà Ná", category_id=category.pk
+        by=roles["own_staff"], name="Nước mắm Cà Ná", category_id=category.pk
     )
     second = services.product_create(
-        user=roles["own_owner"], name="Nước mắm  Cà Ná!", category_id=category.pk
+        by=roles["own_owner"], name="Nước mắm  Cà Ná!", category_id=category.pk
     )
     third = services.product_create(
-        user=roles["operator"],
+        by=roles["operator"],
         seller_id=roles["seller"].pk,
         name="Đặc sản Đường phèn",
         category_id=category.pk,
@@ -62,20 +62,20 @@ def test_product_slug_is_folded_from_the_vietnamese_name_and_deduplicated(roles,
 
 
 def test_a_name_with_no_letters_still_gets_a_slug(roles, category):
-    product = services.product_create(user=roles["own_staff"], name="100%", category_id=category.pk)
+    product = services.product_create(by=roles["own_staff"], name="100%", category_id=category.pk)
     assert product.slug == "100"
-    other = services.product_create(user=roles["own_staff"], name="★★★", category_id=category.pk)
+    other = services.product_create(by=roles["own_staff"], name="★★★", category_id=category.pk)
     assert other.slug == "san-pham"
 
 
 def test_an_explicit_slug_must_be_free_and_well_formed(roles, category, product):
     with pytest.raises(ValidationError) as taken:
         services.product_create(
-            user=roles["own_staff"], name="Táo xanh", category_id=category.pk, slug=product.slug
+            by=roles["own_staff"], name="Táo xanh", category_id=category.pk, slug=product.slug
         )
     with pytest.raises(ValidationError) as malformed:
         services.product_create(
-            user=roles["own_staff"], name="Táo xanh", category_id=category.pk, slug="táo xanh"
+            by=roles["own_staff"], name="Táo xanh", category_id=category.pk, slug="táo xanh"
         )
 
     assert error_codes(taken) == {"slug": ["UNIQUE"]}
@@ -85,7 +85,7 @@ def test_an_explicit_slug_must_be_free_and_well_formed(roles, category, product)
 def test_staff_create_only_for_their_own_seller(roles, category):
     with pytest.raises(PermissionDenied):
         services.product_create(
-            user=roles["other_staff"],
+            by=roles["other_staff"],
             seller_id=roles["seller"].pk,
             name="Muối hồng Tuấn Tú",
             category_id=category.pk,
@@ -95,39 +95,39 @@ def test_staff_create_only_for_their_own_seller(roles, category):
 
 def test_operator_must_name_the_seller(roles, category):
     with pytest.raises(ValidationError) as exc_info:
-        services.product_create(user=roles["operator"], name="Tỏi Phan Rang", category_id=1)
+        services.product_create(by=roles["operator"], name="Tỏi Phan Rang", category_id=1)
     assert error_codes(exc_info) == {"seller": ["REQUIRED"]}
 
 
 def test_anonymous_cannot_create(category):
     with pytest.raises(PermissionDenied) as exc_info:
-        services.product_create(user=None, name="Tỏi Phan Rang", category_id=category.pk)
+        services.product_create(by=None, name="Tỏi Phan Rang", category_id=category.pk)
     assert exc_info.value.code == "AUTHENTICATION_REQUIRED"
 
 
 def test_unknown_category_and_blank_name_are_reported_together(roles):
     with pytest.raises(ValidationError) as exc_info:
-        services.product_create(user=roles["own_staff"], name="   ", category_id=999_999)
+        services.product_create(by=roles["own_staff"], name="   ", category_id=999_999)
     assert error_codes(exc_info) == {"name": ["REQUIRED"], "category": ["NOT_FOUND"]}
     assert not Product.objects.exists()
 
 
 def test_publishing_sets_published_at_and_hiding_clears_it(roles, category):
     product = services.product_create(
-        user=roles["own_staff"], name="Mật ong hoa nhãn", category_id=category.pk
+        by=roles["own_staff"], name="Mật ong hoa nhãn", category_id=category.pk
     )
     assert product.is_published is False
     assert product.published_at is None
 
     before = timezone.now()
     published = services.product_update(
-        user=roles["own_staff"], product_id=product.pk, is_published=True
+        by=roles["own_staff"], product_id=product.pk, is_published=True
     )
     assert published.is_published is True
     assert published.published_at >= before
 
     hidden = services.product_update(
-        user=roles["own_staff"], product_id=product.pk, is_published=False
+        by=roles["own_staff"], product_id=product.pk, is_published=False
     )
     assert hidden.published_at is None
 
@@ -135,7 +135,7 @@ def test_publishing_sets_published_at_and_hiding_clears_it(roles, category):
 def test_update_keeps_the_slug_when_the_name_changes(roles, product):
     old_slug = product.slug
     updated = services.product_update(
-        user=roles["own_owner"], product_id=product.pk, name="Nho sấy dẻo không đường"
+        by=roles["own_owner"], product_id=product.pk, name="Nho sấy dẻo không đường"
     )
     assert updated.name == "Nho sấy dẻo không đường"
     assert updated.slug == old_slug
@@ -144,14 +144,14 @@ def test_update_keeps_the_slug_when_the_name_changes(roles, product):
 def test_a_product_never_moves_to_another_seller(roles, product):
     with pytest.raises(ValidationError) as exc_info:
         services.product_update(
-            user=roles["operator"], product_id=product.pk, seller_id=roles["other_seller"].pk
+            by=roles["operator"], product_id=product.pk, seller_id=roles["other_seller"].pk
         )
     assert error_codes(exc_info) == {"seller": ["SELLER_CANNOT_CHANGE"]}
     product.refresh_from_db()
     assert product.seller_id == roles["seller"].pk
 
     same = services.product_update(
-        user=roles["own_staff"], product_id=product.pk, seller_id=roles["seller"].pk
+        by=roles["own_staff"], product_id=product.pk, seller_id=roles["seller"].pk
     )
     assert same.seller_id == roles["seller"].pk
 
@@ -160,26 +160,26 @@ def test_a_stranger_cannot_update_and_nothing_changes(roles, product):
     before = Product.objects.values().get(pk=product.pk)
     with pytest.raises(PermissionDenied):
         services.product_update(
-            user=roles["other_staff"], product_id=product.pk, name="Hàng giả", is_published=False
+            by=roles["other_staff"], product_id=product.pk, name="Hàng giả", is_published=False
         )
     assert Product.objects.values().get(pk=product.pk) == before
 
 
 def test_update_of_a_missing_product_is_not_found(roles):
     with pytest.raises(NotFound) as exc_info:
-        services.product_update(user=roles["operator"], product_id=424_242, name="Không có")
+        services.product_update(by=roles["operator"], product_id=424_242, name="Không có")
     assert exc_info.value.field == "id"
 
 
 def test_product_changes_are_recorded_for_search(roles, product):
     ChangeRecord.objects.all().delete()
-    services.product_update(user=roles["own_staff"], product_id=product.pk, name="Nho sấy mới")
+    services.product_update(by=roles["own_staff"], product_id=product.pk, name="Nho sấy mới")
     assert list(ChangeRecord.objects.values_list("object_id", flat=True)) == [product.pk]
 
 
 def test_delete_removes_variants_and_stock(roles, product):
     StockFactory(variant=VariantFactory(product=product))
-    deleted = services.product_delete(user=roles["own_owner"], product_id=product.pk)
+    deleted = services.product_delete(by=roles["own_owner"], product_id=product.pk)
     assert deleted.pk == product.pk
     assert not Product.objects.filter(pk=product.pk).exists()
     assert not ProductVariant.objects.filter(product_id=product.pk).exists()
@@ -191,7 +191,7 @@ def test_delete_removes_variants_and_stock(roles, product):
 
 def test_variant_create_makes_its_stock(roles, product):
     variant = services.variant_create(
-        user=roles["own_staff"],
+        by=roles["own_staff"],
         product_id=product.pk,
         sku="NHO-500",
         name="Hộp 500 g",
@@ -219,7 +219,7 @@ def test_variant_create_makes_its_stock(roles, product):
 def test_variant_numbers_are_never_negative(roles, product, field, value, code):
     arguments = {"sku": "NHO-1KG", "price": 150_000, field: value}
     with pytest.raises(ValidationError) as exc_info:
-        services.variant_create(user=roles["own_staff"], product_id=product.pk, **arguments)
+        services.variant_create(by=roles["own_staff"], product_id=product.pk, **arguments)
     assert error_codes(exc_info) == {field: [code]}
     assert not ProductVariant.objects.exists()
 
@@ -228,7 +228,7 @@ def test_duplicate_sku_is_unique_error(roles, product):
     VariantFactory(sku="NHO-500")
     with pytest.raises(ValidationError) as exc_info:
         services.variant_create(
-            user=roles["own_staff"], product_id=product.pk, sku=" NHO-500 ", price=1
+            by=roles["own_staff"], product_id=product.pk, sku=" NHO-500 ", price=1
         )
     assert error_codes(exc_info) == {"sku": ["UNIQUE"]}
 
@@ -237,7 +237,7 @@ def test_bulk_create_is_all_or_nothing(roles, product):
     VariantFactory(sku="NHO-DB")
     with pytest.raises(ValidationError) as exc_info:
         services.variant_bulk_create(
-            user=roles["own_staff"],
+            by=roles["own_staff"],
             product_id=product.pk,
             variants=[
                 {"sku": "NHO-250", "price": 45_000, "quantity": 5},
@@ -257,7 +257,7 @@ def test_bulk_create_is_all_or_nothing(roles, product):
 
 def test_bulk_create_creates_every_variant_in_order(roles, product):
     created = services.variant_bulk_create(
-        user=roles["own_owner"],
+        by=roles["own_owner"],
         product_id=product.pk,
         variants=[
             {"sku": "NHO-250", "name": "Túi 250 g", "price": 45_000, "quantity": 5},
@@ -271,7 +271,7 @@ def test_bulk_create_creates_every_variant_in_order(roles, product):
 
 def test_bulk_create_refuses_empty_input(roles, product):
     with pytest.raises(ValidationError) as exc_info:
-        services.variant_bulk_create(user=roles["own_staff"], product_id=product.pk, variants=[])
+        services.variant_bulk_create(by=roles["own_staff"], product_id=product.pk, variants=[])
     assert error_codes(exc_info) == {"variants": ["REQUIRED"]}
 
 
@@ -279,13 +279,11 @@ def test_variant_update_checks_sku_and_price(roles, product):
     variant = VariantFactory(product=product, sku="NHO-A", price=10_000)
     VariantFactory(sku="NHO-B")
     with pytest.raises(ValidationError) as exc_info:
-        services.variant_update(
-            user=roles["own_staff"], variant_id=variant.pk, sku="NHO-B", price=-2
-        )
+        services.variant_update(by=roles["own_staff"], variant_id=variant.pk, sku="NHO-B", price=-2)
     assert error_codes(exc_info) == {"sku": ["UNIQUE"], "price": ["NEGATIVE_PRICE"]}
 
     updated = services.variant_update(
-        user=roles["own_staff"], variant_id=variant.pk, price=12_000, compare_at_price=None
+        by=roles["own_staff"], variant_id=variant.pk, price=12_000, compare_at_price=None
     )
     assert updated.price == 12_000
     assert updated.compare_at_price is None
@@ -294,7 +292,7 @@ def test_variant_update_checks_sku_and_price(roles, product):
 def test_variant_delete_by_a_stranger_is_refused(roles, product):
     variant = VariantFactory(product=product)
     with pytest.raises(PermissionDenied):
-        services.variant_delete(user=roles["other_staff"], variant_id=variant.pk)
+        services.variant_delete(by=roles["other_staff"], variant_id=variant.pk)
     assert ProductVariant.objects.filter(pk=variant.pk).exists()
 
 
@@ -304,24 +302,22 @@ def test_variant_delete_by_a_stranger_is_refused(roles, product):
 def test_stock_never_below_what_orders_hold(roles, product):
     stock = StockFactory(variant=VariantFactory(product=product), quantity=50, quantity_allocated=8)
     with pytest.raises(ValidationError) as below:
-        services.stock_update(user=roles["own_staff"], variant_id=stock.variant_id, quantity=7)
+        services.stock_update(by=roles["own_staff"], variant_id=stock.variant_id, quantity=7)
     with pytest.raises(ValidationError) as negative:
-        services.stock_update(user=roles["own_staff"], variant_id=stock.variant_id, quantity=-1)
+        services.stock_update(by=roles["own_staff"], variant_id=stock.variant_id, quantity=-1)
 
     assert error_codes(below) == {"quantity": ["QUANTITY_BELOW_ALLOCATED"]}
     assert error_codes(negative) == {"quantity": ["NEGATIVE_STOCK"]}
     stock.refresh_from_db()
     assert stock.quantity == 50
 
-    variant = services.stock_update(
-        user=roles["own_staff"], variant_id=stock.variant_id, quantity=8
-    )
+    variant = services.stock_update(by=roles["own_staff"], variant_id=stock.variant_id, quantity=8)
     assert variant.stock.quantity == 8
 
 
 def test_stock_row_is_created_when_missing(roles, product):
     variant = VariantFactory(product=product)
-    services.stock_update(user=roles["operator"], variant_id=variant.pk, quantity=12)
+    services.stock_update(by=roles["operator"], variant_id=variant.pk, quantity=12)
     assert Stock.objects.get(variant=variant).quantity == 12
 
 
@@ -337,7 +333,7 @@ def submit(user, product, **overrides):
         "issued_on": timezone.localdate() - datetime.timedelta(days=10),
     }
     arguments.update(overrides)
-    return services.ocop_certificate_submit(user=user, product_id=product.pk, **arguments)
+    return services.ocop_certificate_submit(by=user, product_id=product.pk, **arguments)
 
 
 @pytest.mark.parametrize(
@@ -393,17 +389,15 @@ def test_certificate_submit_verify_expire_flow(roles, product):
     certificate = submit(roles["own_owner"], product, stars=5)
 
     with pytest.raises(PermissionDenied):
-        services.ocop_certificate_verify(user=roles["own_owner"], certificate_id=certificate.pk)
+        services.ocop_certificate_verify(by=roles["own_owner"], certificate_id=certificate.pk)
 
-    verified = services.ocop_certificate_verify(
-        user=roles["auditor"], certificate_id=certificate.pk
-    )
+    verified = services.ocop_certificate_verify(by=roles["auditor"], certificate_id=certificate.pk)
     assert verified.status == OcopCertificate.Status.VERIFIED
     assert verified.reviewed_by == roles["auditor"]
     assert verified.reviewed_at is not None
 
     with pytest.raises(DomainError) as again:
-        services.ocop_certificate_verify(user=roles["operator"], certificate_id=certificate.pk)
+        services.ocop_certificate_verify(by=roles["operator"], certificate_id=certificate.pk)
     assert again.value.code == "INVALID_STATUS"
 
     last_valid_day = verified.expires_on
@@ -438,12 +432,12 @@ def test_revoke_needs_a_reason(roles, product):
     certificate = OcopCertificateFactory(product=product)
     with pytest.raises(ValidationError) as exc_info:
         services.ocop_certificate_revoke(
-            user=roles["auditor"], certificate_id=certificate.pk, reason="  "
+            by=roles["auditor"], certificate_id=certificate.pk, reason="  "
         )
     assert error_codes(exc_info) == {"reason": ["REQUIRED"]}
 
     revoked = services.ocop_certificate_revoke(
-        user=roles["operator"],
+        by=roles["operator"],
         certificate_id=certificate.pk,
         reason="Sản phẩm không còn đạt tiêu chí chất lượng khi đánh giá lại.",
     )
@@ -458,7 +452,7 @@ def test_verifying_an_expired_pending_certificate_is_refused(roles, product):
         status=OcopCertificate.Status.PENDING,
     )
     with pytest.raises(DomainError) as exc_info:
-        services.ocop_certificate_verify(user=roles["auditor"], certificate_id=certificate.pk)
+        services.ocop_certificate_verify(by=roles["auditor"], certificate_id=certificate.pk)
     assert exc_info.value.code == "CERTIFICATE_EXPIRED"
     certificate.refresh_from_db()
     assert certificate.status == OcopCertificate.Status.PENDING

@@ -39,7 +39,7 @@ def test_thumbnails_are_queued_only_after_commit(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         image = services.product_image_create(
-            user=roles["own_staff"], product_id=product.pk, upload=jpeg_upload()
+            by=roles["own_staff"], product_id=product.pk, upload=jpeg_upload()
         )
         assert not ProductImageThumbnail.objects.exists()
     thumbnail_callbacks = [c for c in callbacks if "create_product_thumbnails" in repr(c)]
@@ -55,7 +55,7 @@ class Abandon(Exception):
 
 def upload_then_abandon(user, product) -> None:
     with transaction.atomic():
-        services.product_image_create(user=user, product_id=product.pk, upload=jpeg_upload())
+        services.product_image_create(by=user, product_id=product.pk, upload=jpeg_upload())
         raise Abandon
 
 
@@ -72,7 +72,7 @@ def test_a_rolled_back_upload_queues_nothing(roles, product, django_capture_on_c
 
 def test_thumbnail_task_calls_the_service(roles, product):
     image = services.product_image_create(
-        user=roles["own_staff"], product_id=product.pk, upload=jpeg_upload()
+        by=roles["own_staff"], product_id=product.pk, upload=jpeg_upload()
     )
     assert tasks.create_product_thumbnails.delay(image.pk).get() == [64, 256]
     assert tasks.create_product_thumbnails.delay(image.pk).get() == []

@@ -81,6 +81,20 @@ def _datetimes() -> st.SearchStrategy:
     )
 
 
+# Quantities (kilograms, hectares, degrees) a client might send, odd ones included.
+EDGE_DECIMALS = ("0", "-1", "0.0005", "1e3", "NaN", "Infinity", "999999999999.999", "12,5")
+
+
+def _decimals() -> st.SearchStrategy:
+    return st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=3).map(
+            lambda number: nodes.String(str(number))
+        ),
+        _text_nodes(EDGE_DECIMALS),
+        _text_nodes(JUNK_TEXT),
+    )
+
+
 GRAPHQL_NAMES = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,8}\Z")
 
 
@@ -145,6 +159,7 @@ def custom_scalars(known_ids, known_texts=()) -> dict:
         "String": _strings(known_texts),
         "Date": _dates(),
         "DateTime": _datetimes(),
+        "Decimal": _decimals(),
         "GenericScalar": _generic_values(),
         # A file cannot be written into a document; the schema must say so, typed.
         "Upload": st.one_of(st.just(nodes.Null), st.text(max_size=8).map(nodes.String)),

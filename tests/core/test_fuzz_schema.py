@@ -33,6 +33,8 @@ from tests.factories import (
     StockFactory,
     VariantFactory,
 )
+from tests.traceability.graphql_world import build_world
+from traceability.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +78,8 @@ def search_index(settings):
 
 @pytest.fixture
 def known_objects(roles, search_index):
-    """Global IDs of a small catalogue around ``roles['seller']`` and of the roles' users,
-    and their slugs and emails."""
+    """Global IDs of a small catalogue around ``roles['seller']``, of its traceability
+    records and of the roles' users, and their slugs, codes and emails."""
     parent = CategoryFactory(name="Đặc sản Ninh Thuận")
     child = CategoryFactory(name="Nho sấy", parent=parent)
     own = ProductFactory(seller=roles["seller"], category=child)
@@ -92,6 +94,7 @@ def known_objects(roles, search_index):
         OcopCertificateFactory(product=own),
         OcopCertificateFactory(product=other, status=OcopCertificate.Status.PENDING),
     ]
+    world = build_world(roles["seller"])
     search_services.rebuild_index()
     objects = [
         ("Category", parent),
@@ -102,9 +105,21 @@ def known_objects(roles, search_index):
         ("Seller", roles["seller"]),
         ("Seller", roles["other_seller"]),
         *(("User", roles[name]) for name in ("buyer", "own_staff", "own_owner")),
+        ("GrowingArea", world.area),
+        ("GrowingArea", world.pending_area),
+        ("PackingHouse", world.house),
+        ("GapCertificate", world.certificate),
+        ("Lot", world.lot),
+        ("TraceEvent", world.harvest),
+        ("Violation", world.violation),
+        ("Inspection", world.violation.inspection),
+        *(("AuditEntry", entry) for entry in AuditEntry.objects.all()),
     ]
     ids = {to_global_id(type_name, item.pk) for type_name, item in objects}
-    texts = {getattr(item, "slug", None) or getattr(item, "email", "") for _, item in objects}
+    texts = {
+        getattr(item, "slug", None) or getattr(item, "code", None) or getattr(item, "email", "")
+        for _, item in objects
+    }
     return ids, texts - {""}
 
 

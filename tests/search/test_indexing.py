@@ -42,7 +42,7 @@ def test_document_holds_the_product_facts(catalogue):
     assert source["seller_kind"] == "cooperative"
     assert (source["province"], source["ward"]) == ("Khánh Hòa", "Xã Cà Ná")
     assert (source["ocop_stars"], source["price_min"], source["in_stock"]) == (4, 120_000, True)
-    assert source["traceability_verified"] is False
+    assert source["origin_verified"] is False
     assert "nuoc mam nhi ca na" in source["suggest"]["input"]
 
 

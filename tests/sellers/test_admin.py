@@ -80,8 +80,12 @@ def test_admin_suspends_sellers_through_the_service(admin_client):
 
 def test_admin_shows_invitations_and_revokes_them_through_the_service(admin_client):
     seller = SellerFactory()
-    pending = seller_staff_invite(seller=seller, email=UserFactory().email, role="staff")
-    answered = seller_staff_invite(seller=seller, email=UserFactory().email, role="owner")
+    pending = seller_staff_invite(
+        seller_id=seller.pk, email=UserFactory().email, role="staff", by=None
+    )
+    answered = seller_staff_invite(
+        seller_id=seller.pk, email=UserFactory().email, role="owner", by=None
+    )
     SellerInvitation.objects.filter(pk=answered.pk).update(status="declined", decided_at=now())
 
     listed = admin_client.get(reverse("admin:sellers_sellerinvitation_changelist"))

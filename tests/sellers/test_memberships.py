@@ -118,7 +118,7 @@ UNKNOWN_MEMBERSHIP = to_global_id("SellerMembership", 987654)
 
 
 def invite(seller: Seller, user: User, role: str = "staff", by: User | None = None):
-    return services.seller_staff_invite(seller=seller, email=user.email, role=role, invited_by=by)
+    return services.seller_staff_invite(seller_id=seller.pk, email=user.email, role=role, by=by)
 
 
 def membership_of(user: User, seller: Seller) -> SellerMembership:

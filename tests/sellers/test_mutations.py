@@ -7,7 +7,7 @@ import pytest
 from graphql_relay import to_global_id
 
 from market.accounts.models import Address, User
-from market.core.errors import PermissionDenied
+from market.core.errors import NotFound, PermissionDenied
 from market.sellers import services
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
 from tests.conftest import ROLES
@@ -463,10 +463,46 @@ def test_the_service_keeps_verification_and_status_for_operators(roles, field):
     value = {"is_verified": True, "status": Seller.Status.SUSPENDED}[field]
 
     with pytest.raises(PermissionDenied) as refused:
-        services.seller_update(seller=seller, by=roles["own_owner"], **{field: value})
+        services.seller_update(seller_id=seller.pk, by=roles["own_owner"], **{field: value})
 
     assert refused.value.field == field
     seller.refresh_from_db()
     assert (seller.is_verified, seller.status) == (False, Seller.Status.ACTIVE)
-    updated = services.seller_update(seller=seller, by=roles["operator"], **{field: value})
+    updated = services.seller_update(seller_id=seller.pk, by=roles["operator"], **{field: value})
     assert getattr(updated, field) == value
+
+
+SELLER_OWNER_SERVICES = {
+    "update": lambda seller_id, by: services.seller_update(
+        seller_id=seller_id, by=by, name="Tên mới"
+    ),
+    "invite": lambda seller_id, by: services.seller_staff_invite(
+        seller_id=seller_id, email="moi.vao@example.vn", role="staff", by=by
+    ),
+}
+
+
+@pytest.mark.parametrize("who", ["buyer", "own_staff", "other_staff", "auditor"])
+@pytest.mark.parametrize("service", list(SELLER_OWNER_SERVICES))
+def test_the_services_refuse_a_stranger_alike_for_a_missing_seller_and_another(roles, who, service):
+    # The owner rule lives in sellers.services: whoever may not act cannot tell a
+    # missing seller from one that is not theirs, whichever caller they come through.
+    call = SELLER_OWNER_SERVICES[service]
+    answers = []
+    for seller_id in (roles["seller"].pk, 987654):
+        with pytest.raises(PermissionDenied) as refused:
+            call(seller_id, roles[who])
+        answers.append((refused.value.code, refused.value.field, refused.value.message))
+
+    assert answers[0] == answers[1]
+    roles["seller"].refresh_from_db()
+    assert roles["seller"].name != "Tên mới"
+    assert not SellerInvitation.objects.exists()
+
+
+@pytest.mark.parametrize("service", list(SELLER_OWNER_SERVICES))
+def test_the_services_tell_operators_a_seller_is_missing(roles, service):
+    with pytest.raises(NotFound) as missing:
+        SELLER_OWNER_SERVICES[service](987654, roles["operator"])
+
+    assert missing.value.code == "NOT_FOUND"

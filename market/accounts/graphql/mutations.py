@@ -29,6 +29,12 @@ class AccountError(error_type_for("AccountErrorFields", AccountErrorCode)):
     )
 
 
+# What every account mutation answers errors with; each Meta adds who may call it.
+class AccountMeta:
+    error_type = AccountError
+    error_code_enum = AccountErrorCode
+
+
 def _signed_in(issued: services.IssuedTokens) -> dict:
     """The payload of a mutation that signs the user in."""
     return {
@@ -51,10 +57,8 @@ class AccountRegister(BaseMutation):
     class Arguments:
         input = AccountRegisterInput(required=True)
 
-    class Meta:
+    class Meta(AccountMeta):
         description = "Open a buyer account. Sign in afterwards with `tokenCreate`."
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod
@@ -77,13 +81,11 @@ class TokenCreate(BaseMutation):
         email = graphene.String(required=True)
         password = graphene.String(required=True)
 
-    class Meta:
+    class Meta(AccountMeta):
         description = (
             "Sign in with email and password. Repeated failures for an account or from an "
             "address are refused for a while with `TOO_MANY_ATTEMPTS` and `retryAfter`."
         )
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod
@@ -105,13 +107,11 @@ class TokenRefresh(BaseMutation):
     class Arguments:
         refresh_token = graphene.String(required=True)
 
-    class Meta:
+    class Meta(AccountMeta):
         description = (
             "Trade a refresh token for a new access token and a new refresh token. "
             "Sending a refresh token a second time signs its user out everywhere."
         )
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod
@@ -127,10 +127,8 @@ class TokenVerify(BaseMutation):
     class Arguments:
         token = graphene.String(required=True, description="An access token.")
 
-    class Meta:
+    class Meta(AccountMeta):
         description = "Check an access token, as the API would when it is sent as a Bearer."
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod
@@ -149,13 +147,11 @@ class TokenVerify(BaseMutation):
 class TokensRevokeAll(BaseMutation):
     revoked_count = graphene.Int(description="Refresh tokens revoked by this call.")
 
-    class Meta:
+    class Meta(AccountMeta):
         description = (
             "Sign out everywhere: every refresh token of the signed-in user is revoked. "
             "Access tokens already issued expire within minutes."
         )
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (AUTHENTICATED,)
 
     @classmethod
@@ -167,7 +163,7 @@ class RequestPasswordReset(BaseMutation):
     class Arguments:
         email = graphene.String(required=True)
 
-    class Meta:
+    class Meta(AccountMeta):
         description = (
             "Email a link to set a new password (or a first one, for invited staff). "
             "The answer is the same whether or not the address has an account; "
@@ -175,8 +171,6 @@ class RequestPasswordReset(BaseMutation):
             "an account or from an address are refused with `TOO_MANY_ATTEMPTS` and "
             "`retryAfter`."
         )
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod
@@ -197,14 +191,12 @@ class SetPassword(BaseMutation):
         token = graphene.String(required=True, description="The token of the emailed link.")
         password = graphene.String(required=True)
 
-    class Meta:
+    class Meta(AccountMeta):
         description = (
             "Set the password with the email and token of a set-password link, and sign in. "
             "Every other session of the account is ended. Repeated wrong tokens are refused "
             "for a while with `TOO_MANY_ATTEMPTS` and `retryAfter`."
         )
-        error_type = AccountError
-        error_code_enum = AccountErrorCode
         permissions = (ANYONE,)
 
     @classmethod

@@ -51,6 +51,12 @@ class FieldCost:
     page: Page | None = None
 
 
+def lists(**items: int | float) -> dict[str, FieldCost]:
+    """List fields at the default complexity, each returning the number of items given: a
+    bound, or an average for a fraction."""
+    return {name: FieldCost(items=count) for name, count in items.items()}
+
+
 CONNECTION_PAGE = Page(("first", "last"), MAX_PAGE_SIZE)
 # search.backends.base: MAX_PAGE_SIZE and MAX_SUGGESTIONS.
 SEARCH_PAGE = Page(("first",), 100)
@@ -92,6 +98,15 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "me": ONE_ROW,
         "shop": FieldCost(),
         "node": ONE_ROW,
+        "lot": ONE_ROW,
+        "lots": CONNECTION,
+        "growingArea": ONE_ROW,
+        "growingAreas": CONNECTION,
+        "packingHouse": ONE_ROW,
+        "packingHouses": CONNECTION,
+        "violations": CONNECTION,
+        "inspections": CONNECTION,
+        "auditLog": CONNECTION,
     },
     "Mutation": {
         "productCreate": WRITE,
@@ -124,20 +139,43 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "tokensRevokeAll": FieldCost(complexity=50),
         "requestPasswordReset": EMAIL,
         "setPassword": PASSWORD_HASH,
+        "siteRegister": WRITE,
+        "siteUpdate": WRITE,
+        "gapCertificateAdd": WRITE,
+        "gapCertificateRemove": WRITE,
+        # A decision refreshes the verified origin of every lot of the code (and what was
+        # made from them) and of their products, in a few set-wise queries.
+        "siteApprove": FieldCost(complexity=500),
+        "siteSuspend": FieldCost(complexity=500),
+        "siteReinstate": FieldCost(complexity=500),
+        "siteRevoke": FieldCost(complexity=500),
+        # Up to traceability.services.audits.MAX_INSPECTION_PHOTOS pictures, each checked
+        # as productImageCreate checks one.
+        "inspectionRecord": FieldCost(complexity=20 * 2_000),
+        "violationClose": WRITE,
+        "lotCreate": WRITE,
+        # Up to traceability.services.lots.MAX_TRANSFORMATION_INPUTS input lots.
+        "lotTransform": FieldCost(complexity=500),
+        "eventRecord": WRITE,
+        "eventDeclareError": WRITE,
+        # Walks the whole chain: about 50 ms for 1,000 events (bench/).
+        "lotVerify": FieldCost(complexity=5_000),
     },
     "ProductCountableConnection": {"edges": EDGES},
     "CategoryCountableConnection": {"edges": EDGES},
     "SellerCountableConnection": {"edges": EDGES},
+    "LotCountableConnection": {"edges": EDGES},
+    "GrowingAreaCountableConnection": {"edges": EDGES},
+    "PackingHouseCountableConnection": {"edges": EDGES},
+    "ViolationCountableConnection": {"edges": EDGES},
+    "InspectionCountableConnection": {"edges": EDGES},
+    "AuditEntryCountableConnection": {"edges": EDGES},
     "SearchResults": {"edges": EDGES},
     "SearchFacets": {
         # search.backends.elastic.FACET_SIZE values at most.
-        "categories": FieldCost(items=200),
-        "sellers": FieldCost(items=200),
+        **lists(categories=200, sellers=200),
         # One per value of an enumeration: seller kinds, 0/3/4/5 stars, price ranges, yes/no.
-        "sellerKinds": FieldCost(items=4),
-        "ocopStars": FieldCost(items=4),
-        "priceRanges": FieldCost(items=5),
-        "inStock": FieldCost(items=2),
+        **lists(sellerKinds=4, ocopStars=4, priceRanges=5, inStock=2, verifiedOrigin=2),
     },
     "Category": {
         # Assumed: a category has at most 20 subcategories (the operators' tree,
@@ -146,60 +184,50 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "children": FieldCost(items=20),
         "products": NESTED_CONNECTION,
     },
-    "Product": {
-        # catalog.services.MAX_ATTRIBUTES.
-        "attributes": FieldCost(items=30),
-        # Assumed: a product has at most 20 variants (pack sizes, weights).
-        "variants": FieldCost(items=20),
-        # Assumed: at most 10 pictures per product.
-        "images": FieldCost(items=10),
-        # Assumed: at most 5 certificates (the current one and its history).
-        "ocopCertificates": FieldCost(items=5),
-    },
-    "ProductVariantBulkCreate": {
-        # catalog.services.MAX_VARIANTS_PER_BULK.
-        "productVariants": FieldCost(items=100),
-        "errors": FieldCost(items=100),
-    },
+    # Attributes: catalog.services.MAX_ATTRIBUTES. Assumed: a product has at most 20
+    # variants (pack sizes, weights), 10 pictures and 5 certificates (the current one
+    # and its history).
+    "Product": lists(attributes=30, variants=20, images=10, ocopCertificates=5),
+    # catalog.services.MAX_VARIANTS_PER_BULK.
+    "ProductVariantBulkCreate": lists(productVariants=100, errors=100),
     "Seller": {
         # Assumed: a seller's staff and pending invitations are at most 20 people each.
-        "memberships": FieldCost(items=20),
-        "invitations": FieldCost(items=20),
+        **lists(memberships=20, invitations=20),
         "products": NESTED_CONNECTION,
     },
-    "User": {
-        # Assumed: a person works for, or is invited by, at most 10 sellers.
-        "sellerMemberships": FieldCost(items=10),
-        "sellerInvitations": FieldCost(items=10),
+    # Traceability. Assumed: a code's status changes at most 20 times, a growing area has at
+    # most 10 crops and 5 GAP certificates, a lot is sold as at most 20 variants and has at
+    # most 100 events (planting to shipping is about ten). Inputs:
+    # traceability.services.lots.MAX_TRANSFORMATION_INPUTS; photos:
+    # traceability.services.audits.MAX_INSPECTION_PHOTOS; reasons: the enumeration.
+    "CodedSite": lists(statusHistory=20),
+    "GrowingArea": lists(statusHistory=20, crops=10, gapCertificates=5),
+    "PackingHouse": lists(statusHistory=20),
+    "Lot": lists(variants=20, events=100, inputs=50),
+    "LotOrigin": lists(reasons=20),
+    "Inspection": lists(photos=20),
+    "ProductOrigin": {
+        **lists(reasons=20),
+        # Batched for the whole page of products: one windowed query and one count.
+        "lots": FieldCost(complexity=2, page=CONNECTION_PAGE),
     },
-    "Shop": {
-        # settings.LANGUAGES.
-        "languages": FieldCost(items=2),
-    },
+    # Assumed: a person works for, or is invited by, at most 10 sellers.
+    "User": lists(sellerMemberships=10, sellerInvitations=10),
+    # settings.LANGUAGES.
+    "Shop": lists(languages=2),
     # Introspection answers from memory, some three microseconds a field. Its
     # lists are priced by the schema's averages (a full dump selects every type,
     # so the fields of all types, and so on: the average times the number of
     # types is the true count; a test checks these stay at least the schema's).
-    "__Schema": {
-        "types": FieldCost(items=150),
-        "directives": FieldCost(items=10),
-    },
-    "__Type": {
-        "fields": FieldCost(items=3),
-        "inputFields": FieldCost(items=1),
-        "enumValues": FieldCost(items=1.2),
-        "interfaces": FieldCost(items=0.1),
-        "possibleTypes": FieldCost(items=0.1),
-        # A type reference is a named type wrapped in NonNull and List a few times;
-        # the chain a client asks for (seven levels in GraphiQL's query) stops at
-        # the named type, whose ``ofType`` is null.
-        "ofType": FieldCost(items=0.5),
-    },
-    "__Field": {"args": FieldCost(items=0.3)},
-    "__Directive": {
-        "args": FieldCost(items=1),
-        "locations": FieldCost(items=3),
-    },
+    "__Schema": lists(types=250, directives=10),
+    # ``ofType``: a type reference is a named type wrapped in NonNull and List a few
+    # times; the chain a client asks for (seven levels in GraphiQL's query) stops at
+    # the named type, whose ``ofType`` is null.
+    "__Type": lists(
+        fields=3, inputFields=1, enumValues=1.2, interfaces=0.15, possibleTypes=0.1, ofType=0.5
+    ),
+    "__Field": lists(args=0.3),
+    "__Directive": lists(args=1, locations=3),
 }
 
 # ``__typename`` is answered from the type already known: free.

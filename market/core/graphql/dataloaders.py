@@ -7,6 +7,7 @@ Loaders are cached per request on the GraphQL context, as Saleor does.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
@@ -37,6 +38,50 @@ class DataLoader(SyncDataLoader):
         # A loader without a batch function would fail only when first used.
         if not callable(getattr(cls, "batch_load", None)):
             raise TypeError(f"{cls.__name__} must define batch_load(self, keys) -> list")
+
+
+class ByKeyLoader(DataLoader):
+    """Each key's row, or None: ``rows(keys)`` fetches the rows of all keys in one query,
+    ``key_field`` names the attribute that holds a row's key."""
+
+    key_field = "pk"
+
+    def rows(self, keys) -> Iterable:
+        raise NotImplementedError(f"{type(self).__name__} must define rows(self, keys)")
+
+    def batch_load(self, keys):
+        found = {getattr(row, self.key_field): row for row in self.rows(keys)}
+        return [found.get(key) for key in keys]
+
+
+class GroupedByKeyLoader(ByKeyLoader):
+    """Each key's list of rows, in the order ``rows(keys)`` gives them; empty for none."""
+
+    def batch_load(self, keys):
+        grouped = group_by(self.rows(keys), attrgetter(self.key_field))
+        return [grouped.get(key, []) for key in keys]
+
+
+def resolve_related(field: str, loader_class: type[DataLoader]) -> Callable:
+    """A resolver for the foreign key ``field``: the object loaded with its root when the
+    query selected it, else batched through ``loader_class`` by ``<field>_id``; null stays null."""
+
+    def resolve(root, info):
+        if getattr(type(root), field).is_cached(root):
+            return getattr(root, field)
+        key = getattr(root, f"{field}_id")
+        return None if key is None else loader_class(info.context).load(key)
+
+    return resolve
+
+
+def resolve_by_pk(loader_class: type[DataLoader]) -> Callable:
+    """A resolver answering through ``loader_class`` keyed by its root's primary key."""
+
+    def resolve(root, info):
+        return loader_class(info.context).load(root.pk)
+
+    return resolve
 
 
 def then(future, transform: Callable):

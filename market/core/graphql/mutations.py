@@ -19,6 +19,8 @@ returns a dict of payload fields. The base class, in order:
 """
 
 import enum
+from collections.abc import Callable
+from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -58,6 +60,64 @@ def decode_id(global_id: str, expected_type: str, *, field: str = "id") -> int:
             field=field,
         )
     return pk
+
+
+def service_perform(
+    service,
+    *,
+    returns: str | tuple[str, ...] | Callable[[Any], dict],
+    ids: dict[str, tuple[str, str | Callable[..., int]]] | None = None,
+    unpack_input=dict,
+):
+    """A ``perform`` for the usual mutation: decode the global-ID arguments, call the service
+    as the caller, answer what it returns.
+
+    ``ids`` maps an argument to the service's keyword and the ID's type
+    (``{"id": ("product_id", "Product")}``), or a decoder called as ``decode(value,
+    field=argument)`` where one ID may be of several types; ``input`` is spread into keywords
+    by ``unpack_input``; other arguments pass unchanged, and the caller as ``by=``. The
+    service's result is the payload field ``returns`` (a tuple of names for a tuple of
+    results), or ``returns(result)`` is the payload.
+    """
+
+    ids = ids or {}
+    # The service names an ID by its keyword (``site_id``); the client sent ``id``.
+    renamed = {keyword: argument for argument, (keyword, _of) in ids.items()}
+
+    def perform(cls, _root, info, **data):
+        arguments = {}
+        for name, value in data.items():
+            if name in ids:
+                keyword, of = ids[name]
+                arguments[keyword] = (
+                    of(value, field=name) if callable(of) else decode_id(value, of, field=name)
+                )
+            elif name == "input":
+                arguments.update(unpack_input(value))
+            else:
+                arguments[name] = value
+        try:
+            result = service(by=info.context.user, **arguments)
+        except (DomainError, ValidationError) as error:
+            raise _named_as_sent(error, renamed) from None
+        if callable(returns):
+            return returns(result)
+        if isinstance(returns, str):
+            return {returns: result}
+        return dict(zip(returns, result, strict=True))
+
+    return classmethod(perform)
+
+
+def _named_as_sent(error, renamed: dict[str, str]):
+    """``error`` with the fields the service named by its keywords renamed to the arguments."""
+    if isinstance(error, DomainError):
+        if error.field in renamed:
+            error.field = renamed[error.field]
+        return error
+    if not hasattr(error, "error_dict") or not renamed.keys() & error.error_dict.keys():
+        return error
+    return ValidationError({renamed.get(k, k): v for k, v in error.error_dict.items()})
 
 
 def _errors_from_validation(error: ValidationError, error_type, code_enum) -> list:

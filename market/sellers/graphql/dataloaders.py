@@ -1,44 +1,44 @@
 from market.accounts.models import Address
-from market.core.graphql.dataloaders import DataLoader, group_by
+from market.core.graphql.dataloaders import ByKeyLoader, GroupedByKeyLoader
 from market.sellers import selectors
 from market.sellers.models import Seller
 
 
-class SellerByIdLoader(DataLoader):
-    def batch_load(self, keys):
-        sellers = Seller.objects.select_related("address").in_bulk(keys)
-        return [sellers.get(key) for key in keys]
+class SellerByIdLoader(ByKeyLoader):
+    def rows(self, keys):
+        return Seller.objects.select_related("address").in_bulk(keys).values()
 
 
-class MembershipsByUserIdLoader(DataLoader):
-    def batch_load(self, keys):
-        memberships = group_by(selectors.memberships_of_users(keys), lambda m: m.user_id)
-        return [memberships.get(key, []) for key in keys]
+class MembershipsByUserIdLoader(GroupedByKeyLoader):
+    key_field = "user_id"
+
+    def rows(self, keys):
+        return selectors.memberships_of_users(keys)
 
 
-class MembershipsBySellerIdLoader(DataLoader):
-    def batch_load(self, keys):
-        memberships = group_by(selectors.memberships_of_sellers(keys), lambda m: m.seller_id)
-        return [memberships.get(key, []) for key in keys]
+class MembershipsBySellerIdLoader(GroupedByKeyLoader):
+    key_field = "seller_id"
+
+    def rows(self, keys):
+        return selectors.memberships_of_sellers(keys)
 
 
-class AddressByIdLoader(DataLoader):
+class AddressByIdLoader(ByKeyLoader):
     """A seller's address when the seller was loaded without it (e.g. through a product)."""
 
-    def batch_load(self, keys):
-        addresses = Address.objects.in_bulk(keys)
-        return [addresses.get(key) for key in keys]
+    def rows(self, keys):
+        return Address.objects.in_bulk(keys).values()
 
 
-class PendingInvitationsByUserIdLoader(DataLoader):
-    def batch_load(self, keys):
-        invitations = group_by(selectors.invitations_pending_of_users(keys), lambda i: i.user_id)
-        return [invitations.get(key, []) for key in keys]
+class PendingInvitationsByUserIdLoader(GroupedByKeyLoader):
+    key_field = "user_id"
+
+    def rows(self, keys):
+        return selectors.invitations_pending_of_users(keys)
 
 
-class PendingInvitationsBySellerIdLoader(DataLoader):
-    def batch_load(self, keys):
-        invitations = group_by(
-            selectors.invitations_pending_of_sellers(keys), lambda i: i.seller_id
-        )
-        return [invitations.get(key, []) for key in keys]
+class PendingInvitationsBySellerIdLoader(GroupedByKeyLoader):
+    key_field = "seller_id"
+
+    def rows(self, keys):
+        return selectors.invitations_pending_of_sellers(keys)

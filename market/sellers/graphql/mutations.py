@@ -1,13 +1,7 @@
 import graphene
-from django.utils.translation import gettext as _
 
-from market.core.errors import NotFound
-from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
-from market.core.permissions import (
-    AUTHENTICATED,
-    OPERATOR,
-    require_seller_owner,
-)
+from market.core.graphql.mutations import BaseMutation, error_codes, error_type_for, service_perform
+from market.core.permissions import AUTHENTICATED, OPERATOR
 from market.sellers import services
 from market.sellers.graphql.types import (
     Seller,
@@ -17,7 +11,6 @@ from market.sellers.graphql.types import (
     SellerMembershipRoleEnum,
     SellerStatusEnum,
 )
-from market.sellers.models import Seller as SellerModel
 
 SellerErrorCode = error_codes(
     "SellerErrorCode",
@@ -31,6 +24,12 @@ SellerErrorCode = error_codes(
     "LAST_OWNER",
 )
 SellerError = error_type_for("SellerError", SellerErrorCode)
+
+
+# What every seller mutation answers errors with; each Meta adds who may call it.
+class SellerMeta:
+    error_type = SellerError
+    error_code_enum = SellerErrorCode
 
 
 class AddressInput(graphene.InputObjectType):
@@ -70,27 +69,14 @@ def _given(input_object) -> dict:
     }
 
 
-def _seller_for_owner(user, global_id: str, *, field: str) -> SellerModel:
-    """The seller behind ``global_id`` for one of its owners or an operator. Permission is
-    checked first, so anyone else is refused alike for a missing ID and a stranger's."""
-    seller_pk = decode_id(global_id, "Seller", field=field)
-    require_seller_owner(user, seller_pk)
-    seller = SellerModel.objects.filter(pk=seller_pk).first()
-    if seller is None:
-        raise NotFound(_("This seller does not exist."), field=field)
-    return seller
-
-
 class SellerCreate(BaseMutation):
     seller = graphene.Field(Seller)
 
     class Arguments:
         input = SellerCreateInput(required=True)
 
-    class Meta:
+    class Meta(SellerMeta):
         description = "Register a seller."
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (OPERATOR,)
 
     @classmethod
@@ -105,20 +91,19 @@ class SellerUpdate(BaseMutation):
         id = graphene.ID(required=True)
         input = SellerUpdateInput(required=True)
 
-    class Meta:
+    class Meta(SellerMeta):
         description = (
             "Edit a seller. Its owner may edit the profile; verification and status "
             "are for operators."
         )
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, id, input):
-        user = info.context.user
-        seller = _seller_for_owner(user, id, field="id")
-        return {"seller": services.seller_update(seller=seller, by=user, **_given(input))}
+    perform = service_perform(
+        services.seller_update,
+        returns="seller",
+        ids={"id": ("seller_id", "Seller")},
+        unpack_input=_given,
+    )
 
 
 class SellerStaffInvite(BaseMutation):
@@ -129,25 +114,20 @@ class SellerStaffInvite(BaseMutation):
         email = graphene.String(required=True)
         role = SellerMembershipRoleEnum(default_value=SellerMembershipRoleEnum.STAFF.value)
 
-    class Meta:
+    class Meta(SellerMeta):
         description = (
             "Invite a person to a seller's staff. Nobody joins until they accept "
             "(`sellerInvitationAccept`), signed in; an email not yet known gets an account "
             "without a password and a link to choose one. The seller's owners and operators "
             "may invite; auditors and operators cannot be invited."
         )
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, seller_id, email, role):
-        user = info.context.user
-        seller = _seller_for_owner(user, seller_id, field="seller_id")
-        invitation = services.seller_staff_invite(
-            seller=seller, email=email, role=role, invited_by=user
-        )
-        return {"invitation": invitation}
+    perform = service_perform(
+        services.seller_staff_invite,
+        returns="invitation",
+        ids={"seller_id": ("seller_id", "Seller")},
+    )
 
 
 class SellerInvitationAccept(BaseMutation):
@@ -157,19 +137,15 @@ class SellerInvitationAccept(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True, description="The invitation's ID.")
 
-    class Meta:
+    class Meta(SellerMeta):
         description = "Join a seller's staff by accepting its invitation. The invited person only."
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        user = info.context.user
-        invitation, membership = services.seller_invitation_accept(
-            invitation_id=decode_id(id, "SellerInvitation"), by=user
-        )
-        return {"invitation": invitation, "membership": membership}
+    perform = service_perform(
+        services.seller_invitation_accept,
+        returns=("invitation", "membership"),
+        ids={"id": ("invitation_id", "SellerInvitation")},
+    )
 
 
 class SellerInvitationDecline(BaseMutation):
@@ -178,19 +154,15 @@ class SellerInvitationDecline(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True, description="The invitation's ID.")
 
-    class Meta:
+    class Meta(SellerMeta):
         description = "Say no to a seller's invitation. The invited person only."
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        user = info.context.user
-        invitation = services.seller_invitation_decline(
-            invitation_id=decode_id(id, "SellerInvitation"), by=user
-        )
-        return {"invitation": invitation}
+    perform = service_perform(
+        services.seller_invitation_decline,
+        returns="invitation",
+        ids={"id": ("invitation_id", "SellerInvitation")},
+    )
 
 
 class SellerInvitationRevoke(BaseMutation):
@@ -199,22 +171,18 @@ class SellerInvitationRevoke(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True, description="The invitation's ID.")
 
-    class Meta:
+    class Meta(SellerMeta):
         description = (
             "Withdraw an invitation still waiting for an answer. The seller's owners and "
             "operators only."
         )
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, id):
-        user = info.context.user
-        invitation = services.seller_invitation_revoke(
-            invitation_id=decode_id(id, "SellerInvitation"), by=user
-        )
-        return {"invitation": invitation}
+    perform = service_perform(
+        services.seller_invitation_revoke,
+        returns="invitation",
+        ids={"id": ("invitation_id", "SellerInvitation")},
+    )
 
 
 class SellerStaffRemove(BaseMutation):
@@ -223,23 +191,18 @@ class SellerStaffRemove(BaseMutation):
     class Arguments:
         membership_id = graphene.ID(required=True)
 
-    class Meta:
+    class Meta(SellerMeta):
         description = (
             "Take a person off a seller's staff. The seller's owners and operators may remove "
             "anyone; a member may remove themselves (leave). The last owner stays."
         )
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, membership_id):
-        user = info.context.user
-        seller = services.seller_staff_remove(
-            membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
-            by=user,
-        )
-        return {"seller": seller}
+    perform = service_perform(
+        services.seller_staff_remove,
+        returns="seller",
+        ids={"membership_id": ("membership_id", "SellerMembership")},
+    )
 
 
 class SellerStaffRoleUpdate(BaseMutation):
@@ -249,24 +212,18 @@ class SellerStaffRoleUpdate(BaseMutation):
         membership_id = graphene.ID(required=True)
         role = SellerMembershipRoleEnum(required=True)
 
-    class Meta:
+    class Meta(SellerMeta):
         description = (
             "Make a member of a seller's staff its owner, or staff. The seller's owners and "
             "operators only; the last owner cannot be made staff."
         )
-        error_type = SellerError
-        error_code_enum = SellerErrorCode
         permissions = (AUTHENTICATED,)
 
-    @classmethod
-    def perform(cls, _root, info, membership_id, role):
-        user = info.context.user
-        membership = services.seller_staff_role_update(
-            membership_id=decode_id(membership_id, "SellerMembership", field="membership_id"),
-            role=role,
-            by=user,
-        )
-        return {"membership": membership}
+    perform = service_perform(
+        services.seller_staff_role_update,
+        returns="membership",
+        ids={"membership_id": ("membership_id", "SellerMembership")},
+    )
 
 
 class SellerMutations(graphene.ObjectType):

@@ -5,6 +5,7 @@ from graphene_django import DjangoObjectType
 from market.accounts.graphql.types import Address
 from market.core.errors import PermissionDenied
 from market.core.graphql.connection import CountableConnection
+from market.core.graphql.dataloaders import resolve_related
 from market.core.graphql.fields import field_from
 from market.core.permissions import is_operator, seller_ids_of
 from market.sellers import models, selectors
@@ -45,11 +46,29 @@ class SellerInvitationStatusEnum(graphene.Enum):
     EXPIRED = models.SellerInvitation.Status.EXPIRED.value
 
 
-def _seller_of(root, info):
-    """The seller of a membership or invitation, batched when it was not loaded with it."""
-    if type(root).seller.is_cached(root):
-        return root.seller
-    return SellerByIdLoader(info.context).load(root.seller_id)
+def _choice_of(choices, attribute: str):
+    """A resolver giving the value of the choice column ``attribute``, checked against
+    ``choices``."""
+
+    def resolve(root, _info):
+        return choices(getattr(root, attribute)).value
+
+    return resolve
+
+
+def _node_visible_to(selector):
+    """A ``get_node`` answering ``selector(user, pk=…)``; None for an ID that is no number."""
+
+    def get_node(cls, info, node_id):
+        if not str(node_id).isdigit():
+            return None
+        return selector(info.context.user, pk=int(node_id))
+
+    return classmethod(get_node)
+
+
+# The seller of a membership or invitation, batched when it was not loaded with it.
+_seller_of = resolve_related("seller", SellerByIdLoader)
 
 
 class SellerMembership(DjangoObjectType):
@@ -63,15 +82,9 @@ class SellerMembership(DjangoObjectType):
         fields = ("id", "created_at")
         description = "A person's place in a seller's staff."
 
-    @classmethod
-    def get_node(cls, info, node_id):
-        if not str(node_id).isdigit():
-            return None
-        return selectors.membership_visible_to(info.context.user, int(node_id))
+    get_node = _node_visible_to(selectors.membership_visible_to)
 
-    @staticmethod
-    def resolve_role(root: models.SellerMembership, _info):
-        return models.SellerMembership.Role(root.role).value
+    resolve_role = _choice_of(models.SellerMembership.Role, "role")
 
 
 class SellerInvitation(DjangoObjectType):
@@ -95,23 +108,14 @@ class SellerInvitation(DjangoObjectType):
             "signed in. Visible to the invited person, the seller's owners and operators."
         )
 
-    @classmethod
-    def get_node(cls, info, node_id):
-        if not str(node_id).isdigit():
-            return None
-        return selectors.invitation_visible_to(info.context.user, int(node_id))
+    get_node = _node_visible_to(selectors.invitation_visible_to)
 
     @staticmethod
     def resolve_email(root: models.SellerInvitation, _info):
         return root.user.email
 
-    @staticmethod
-    def resolve_role(root: models.SellerInvitation, _info):
-        return models.SellerMembership.Role(root.role).value
-
-    @staticmethod
-    def resolve_status(root: models.SellerInvitation, _info):
-        return models.SellerInvitation.Status(root.current_status).value
+    resolve_role = _choice_of(models.SellerMembership.Role, "role")
+    resolve_status = _choice_of(models.SellerInvitation.Status, "current_status")
 
 
 class Seller(DjangoObjectType):
@@ -154,27 +158,12 @@ class Seller(DjangoObjectType):
             "e-commerce rules require a marketplace to show them."
         )
 
-    @classmethod
-    def get_node(cls, info, node_id):
-        if not str(node_id).isdigit():
-            return None
-        return selectors.seller_visible_to(info.context.user, pk=int(node_id))
+    get_node = _node_visible_to(selectors.seller_visible_to)
 
-    @staticmethod
-    def resolve_kind(root: models.Seller, _info):
-        return models.Seller.Kind(root.kind).value
+    resolve_kind = _choice_of(models.Seller.Kind, "kind")
+    resolve_status = _choice_of(models.Seller.Status, "status")
 
-    @staticmethod
-    def resolve_status(root: models.Seller, _info):
-        return models.Seller.Status(root.status).value
-
-    @staticmethod
-    def resolve_address(root: models.Seller, info):
-        if root.address_id is None:
-            return None
-        if models.Seller.address.is_cached(root):
-            return root.address
-        return AddressByIdLoader(info.context).load(root.address_id)
+    resolve_address = resolve_related("address", AddressByIdLoader)
 
     @staticmethod
     def resolve_logo_url(root: models.Seller, info):

@@ -7,15 +7,23 @@ from market.demo.loader import KINDS, DemoDataError, load_demo
 class Command(BaseCommand):
     help = (
         "Load the demo catalog: the Ninh Thuận sellers named in the province's reports, with "
-        "demo products, prices, stock, OCOP certificates and local demo accounts. "
-        "Safe to run again: it updates what is there."
+        "demo products, prices, stock, OCOP certificates and local demo accounts, and "
+        "traceability (growing areas, packing houses, lots and their event chains, codes "
+        "DEMO-, demo GTINs under GS1's demo prefix 952) through the traceability services. "
+        "Safe to run again: it updates the catalog and skips traceability codes that exist."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="delete the demo sellers, products, categories and accounts first",
+            help=(
+                "delete the demo sellers, products, categories and accounts first, and the "
+                "demo's traceability rows (sites and lots coded DEMO-, their append-only "
+                "events and history: the append-only triggers are lifted for that one "
+                "transaction, which on PostgreSQL needs the user owning the tables); refused, "
+                "changing nothing, while other rows (orders, codes not DEMO-) point at them"
+            ),
         )
         parser.add_argument(
             "--allow-without-debug",

@@ -306,3 +306,15 @@ def test_an_error_names_the_argument_the_client_sent(graphql, auth_headers, role
 
     assert status == 200
     assert body["data"]["siteSuspend"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
+
+
+def test_an_error_in_the_input_names_the_input_field(graphql, auth_headers, roles):
+    """``input.seller`` is decoded into the service's ``seller_id``; the error says ``seller``."""
+    variables = register_input(roles, seller=gid("Seller", 2**40))
+
+    status, body = graphql(REGISTER, variables, **auth_headers(roles["operator"]))
+
+    assert status == 200
+    errors = body["data"]["siteRegister"]["errors"]
+    assert [(error["field"], error["code"]) for error in errors] == [("seller", "NOT_FOUND")]
+    assert not models.Site.objects.filter(code=variables["input"]["code"]).exists()

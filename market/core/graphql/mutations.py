@@ -96,10 +96,12 @@ def service_perform(
                 arguments.update(unpack_input(value))
             else:
                 arguments[name] = value
+        # An input field ``seller`` decoded into the keyword ``seller_id`` is named back too.
+        sent = {f"{key}_id": key for key in data.get("input") or () if f"{key}_id" in arguments}
         try:
             result = service(by=info.context.user, **arguments)
         except (DomainError, ValidationError) as error:
-            raise _named_as_sent(error, renamed) from None
+            raise _named_as_sent(error, {**sent, **renamed}) from None
         if callable(returns):
             return returns(result)
         if isinstance(returns, str):

@@ -45,16 +45,20 @@ class ByKeyLoader(DataLoader):
     ``key_field`` names the attribute that holds a row's key."""
 
     key_field = "pk"
+    rows: Callable[[object, list], Iterable]
 
-    def rows(self, keys) -> Iterable:
-        raise NotImplementedError(f"{type(self).__name__} must define rows(self, keys)")
+    def __init_subclass__(cls, abstract: bool = False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # As for ``batch_load`` above: a loader without ``rows`` fails when it is defined.
+        if not abstract and not callable(getattr(cls, "rows", None)):
+            raise TypeError(f"{cls.__name__} must define rows(self, keys)")
 
     def batch_load(self, keys):
         found = {getattr(row, self.key_field): row for row in self.rows(keys)}
         return [found.get(key) for key in keys]
 
 
-class GroupedByKeyLoader(ByKeyLoader):
+class GroupedByKeyLoader(ByKeyLoader, abstract=True):
     """Each key's list of rows, in the order ``rows(keys)`` gives them; empty for none."""
 
     def batch_load(self, keys):

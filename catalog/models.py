@@ -9,7 +9,7 @@ range and stars as columns (``with_price_range()``, ``with_current_ocop_stars()`
 Selectors, GraphQL types, loaders, the search index and the feed all use them.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -22,22 +22,13 @@ from django.db.models.sql import Query
 from django.utils import timezone
 
 from market.core.permissions import is_auditor, is_operator, seller_ids_of
+from market.core.sql import KeyedSubquery, sql_table
 from market.sellers.models import Seller
 
 OCOP_VALIDITY_MONTHS = 36  # Decision 148/QĐ-TTg: a certificate is valid 36 months from issue.
 
 
 # ---------------------------------------------------------------- SQL pieces
-
-
-def sql_table(connection, model, alias: str) -> tuple[str, Callable[[str], str]]:
-    """``"table" alias`` and a function naming the alias's columns by field name."""
-    quote = connection.ops.quote_name
-
-    def column(field: str) -> str:
-        return f"{alias}.{quote(model._meta.get_field(field).column)}"
-
-    return f"{quote(model._meta.db_table)} {alias}", column
 
 
 class OfActiveSeller(Func):
@@ -67,28 +58,6 @@ class OfActiveSeller(Func):
         if connection.vendor == "postgresql":
             return f"{column} = ANY(ARRAY({active}))", params
         return f"{column} IN ({active})", params
-
-
-class ProductSubquery(Func):
-    """A scalar subquery about each product, in SQL written here.
-
-    Built from querysets (``Subquery``, ``OuterRef``), the storefront grid's
-    columns took about 10 million instructions of Python per page to build and
-    compile, a quarter of the whole request and more than the queries they
-    replace. Only the product's key goes through the ORM, so the outer
-    table's alias is right wherever the queryset is used; tables and columns
-    come from the models and the subquery's own tables have their own aliases.
-    """
-
-    def __init__(self, build_sql, *, output_field):
-        super().__init__(F("pk"), output_field=output_field)
-        # build_sql(connection, product_key) -> (SQL, params)
-        self.build_sql = build_sql
-
-    def as_sql(self, compiler, connection, **extra_context):
-        product, product_params = compiler.compile(self.source_expressions[0])
-        sql, params = self.build_sql(connection, product)
-        return f"({sql})", [*product_params, *params]
 
 
 def _condition_sql(model, condition: Q, connection) -> tuple[str, list]:
@@ -189,17 +158,19 @@ def has_stock() -> Exists:
     return Exists(Stock.objects.in_stock().filter(variant__product=OuterRef("pk")))
 
 
-def _variant_price(aggregate: str) -> ProductSubquery:
+def _variant_price(aggregate: str) -> KeyedSubquery:
     def build_sql(connection, product):
         variants, v = sql_table(connection, ProductVariant, "listed_v")
         sql = f"SELECT {aggregate}({v('price')}) FROM {variants} WHERE {v('product')} = {product}"  # noqa: S608 - names from the models
         return sql, []
 
-    return ProductSubquery(build_sql, output_field=BigIntegerField())
+    return KeyedSubquery(build_sql, output_field=BigIntegerField())
 
 
-def current_ocop_stars(today: date | None = None) -> ProductSubquery:
-    """The most stars among the outer product's current certificates; null without one."""
+def current_ocop_stars(today: date | None = None, *, key: str = "pk") -> KeyedSubquery:
+    """The most stars among the outer product's current certificates; null without one.
+
+    ``key`` names the product's id on the outer model: ``"product_id"`` for a lot's."""
     today = today or timezone.localdate()
 
     def build_sql(connection, product):
@@ -211,7 +182,7 @@ def current_ocop_stars(today: date | None = None) -> ProductSubquery:
         )
         return sql, list(params)
 
-    return ProductSubquery(build_sql, output_field=models.IntegerField())
+    return KeyedSubquery(build_sql, output_field=models.IntegerField(), key=key)
 
 
 @lru_cache(maxsize=8)
@@ -222,6 +193,16 @@ def _current_certificate_sql(alias: str, today: date) -> tuple[str, tuple]:
         OcopCertificate, OcopCertificate.current_condition(today), connections[alias]
     )
     return sql, tuple(params)
+
+
+@lru_cache(maxsize=8)
+def live_product_ids_sql(alias: str) -> tuple[str, tuple]:
+    """``Product.objects.live()`` as ``SELECT id FROM products WHERE …``, compiled once
+    per database, for SQL written by hand (the resolver's public-lot check)."""
+    connection = connections[alias]
+    products = connection.ops.quote_name(Product._meta.db_table)
+    condition, params = _condition_sql(Product, _live(), connection)
+    return f"SELECT id FROM {products} WHERE {condition}", tuple(params)  # noqa: S608 - names from the model
 
 
 class StockQuerySet(models.QuerySet):

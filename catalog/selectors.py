@@ -29,13 +29,12 @@ from catalog.models import (
     Product,
     ProductImage,
     ProductImageThumbnail,
-    ProductSubquery,
     ProductVariant,
     sees_every_product,
-    sql_table,
 )
 from market.core.folding import FoldedText, fold
 from market.core.permissions import is_operator, seller_ids_of
+from market.core.sql import KeyedSubquery, sql_table
 
 # ---------------------------------------------------------------- visibility
 #
@@ -231,9 +230,9 @@ def with_primary_image(
 
         return build_sql
 
-    columns = {LISTED_IMAGE: ProductSubquery(image, output_field=CharField())}
+    columns = {LISTED_IMAGE: KeyedSubquery(image, output_field=CharField())}
     for size in sorted(set(thumbnail_sizes)):
-        columns[listed_thumbnail(size)] = ProductSubquery(thumbnail(size), output_field=CharField())
+        columns[listed_thumbnail(size)] = KeyedSubquery(thumbnail(size), output_field=CharField())
     return products.annotate(**columns)
 
 

@@ -13,7 +13,7 @@ answer names the linkset in a ``Link`` header.
 Decisions:
 
 - The public's view only, whoever asks: the lot must be visible to an anonymous visitor
-  (``selectors.lot_is_public``: lots of live products and the lots they were made from),
+  (``selectors.made_into_live_product``: lots of live products and the lots they were made from),
   internal notes are never shown, and answers may be cached by shared caches for a minute
   (a suspension shows within that minute).
 - A lot that does not exist, is not public, or has another GTIN than the link's (or none)
@@ -37,12 +37,14 @@ import functools
 import re
 from urllib.parse import quote
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
+from catalog.models import current_ocop_stars
 from market.core.errors import DomainError, InvalidInput, NotFound
 from market.core.middleware import error_response, log_internal_error
 from market.core.permissions import SELLER_STAFF_OR_OPERATOR, fetch_for_seller_staff
@@ -76,7 +78,6 @@ from traceability.resolver_trace import (
     STEP_NAMES,
     Trace,
     _lot_path,
-    _ocop_stars,
     _trace,
     lot_uri,
 )
@@ -194,16 +195,22 @@ def _raw_request_uri(request: HttpRequest) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _public_lot(lot_filter: dict) -> Lot | None:
-    """The lot if the public may see it, with what its page names loaded."""
-    lot = (
-        Lot.objects.select_related("product", "seller", "growing_area", "packing_house")
-        .filter(**lot_filter)
-        .first()
+def _lots_with_stars():
+    """Lots with their product's current OCOP stars as ``ocop_stars`` (catalog's rule)."""
+    today = timezone.localdate()
+    return Lot.objects.annotate(ocop_stars=current_ocop_stars(today, key="product_id"))
+
+
+def _public_lot(code: str) -> Lot | None:
+    """The lot if the public may see it, with what its page names loaded: one query."""
+    lots = (
+        _lots_with_stars()
+        .select_related("product", "seller", "growing_area", "packing_house")
+        .annotate(has_inputs=selectors.has_inputs())
     )
-    if lot is None or not selectors.lot_is_public(lot.pk):
-        return None
-    return lot
+    # Codes are unique: no ORDER BY for ``first()`` to add.
+    found = lots.filter(Q(selectors.made_into_live_product()), code=code).order_by()[:1]
+    return next(iter(found), None)
 
 
 # A lot's URI never changes and drawing its QR code costs more than the rest of the page:
@@ -247,7 +254,7 @@ def digital_link_view(request: HttpRequest) -> HttpResponse:
         link = digital_link.parse(_raw_request_uri(request))
     except digital_link.DigitalLinkError as error:
         return _error(request, 400, error.code, error.message)
-    lot = _public_lot({"code": link.lot})
+    lot = _public_lot(link.lot)
     if lot is None or lot.gtin != link.gtin:
         return _not_found(request)
     trace = _trace(request, lot, serial=link.serial, label_expiry=link.expiry)
@@ -261,7 +268,7 @@ def lot_page_view(request: HttpRequest, code: str) -> HttpResponse:
         digital_link.check_lot(code)
     except digital_link.DigitalLinkError as error:
         return _error(request, 400, error.code, error.message)
-    lot = _public_lot({"code": code})
+    lot = _public_lot(code)
     if lot is None:
         return _not_found(request)
     if lot.gtin:
@@ -273,7 +280,7 @@ def lot_page_view(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _qr(request: HttpRequest, code: str, render_qr, content_type: str) -> HttpResponse:
-    lot = _public_lot({"code": code}) if _is_lot_code(code) else None
+    lot = _public_lot(code) if _is_lot_code(code) else None
     if lot is None:
         return _not_found(request)
     return _public(HttpResponse(render_qr(lot_uri(lot)), content_type=content_type), QR_MAX_AGE)
@@ -331,7 +338,7 @@ def lot_labels_pdf(request: HttpRequest, code: str) -> HttpResponse:
         SELLER_STAFF_OR_OPERATOR.check(user)
         pk = Lot.objects.filter(code=code).values_list("pk", flat=True).first()
         lot = fetch_for_seller_staff(
-            Lot.objects.select_related("product", "seller"),
+            _lots_with_stars().select_related("product", "seller"),
             pk,
             by=user,
             not_found=NotFound(_("Lot %(code)s does not exist.") % {"code": code}),
@@ -345,13 +352,12 @@ def lot_labels_pdf(request: HttpRequest, code: str) -> HttpResponse:
         if isinstance(refusal, InvalidInput):
             return _json_refusal(refusal, 400)
         return _json_refusal(refusal, 403)
-    stars = _ocop_stars(lot.product_id, timezone.localdate())
     label = {
         "product_name": lot.product.name,
         "seller_name": lot.seller.name,
         "lot_code": lot.code,
         "harvest_date": lot.harvest_date,
-        "ocop_stars": stars or 0,
+        "ocop_stars": lot.ocop_stars or 0,
         "uri": lot_uri(lot),
     }
     pdf = labels.labels_pdf([label] * count, title=_("Labels of lot %(code)s") % {"code": lot.code})

@@ -5,14 +5,12 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
-from django.db.models import Max
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.models import OcopCertificate
 from traceability import digital_link, selectors
 from traceability.epcis import vocabulary
 from traceability.models import GapCertificate, Lot, Site, TraceEvent
@@ -216,15 +214,11 @@ def _timeline_row(event: TraceEvent) -> dict:
     }
 
 
-def _ocop_stars(product_id: int, today) -> int | None:
-    """The most stars among the product's current OCOP certificates (catalog's rule)."""
-    current = OcopCertificate.objects.current(today).filter(product_id=product_id)
-    return current.aggregate(stars=Max("stars"))["stars"]
-
-
 def _trace(request: HttpRequest, lot: Lot, *, serial=None, label_expiry=None) -> Trace:
+    """The trace of a lot read by ``resolver._public_lot`` (its stars and whether it has
+    inputs annotated)."""
     today = timezone.localdate()
-    provenance = list(_flattened(selectors.lot_provenance(lot)))
+    provenance = list(_flattened(selectors.lot_provenance(lot))) if lot.has_inputs else []
     areas: dict[int, Site] = {}
     for site in [lot.growing_area, *(row["lot"].growing_area for row in provenance)]:
         if site is not None:
@@ -232,15 +226,14 @@ def _trace(request: HttpRequest, lot: Lot, *, serial=None, label_expiry=None) ->
     certificates: dict[int, list[GapCertificate]] = {pk: [] for pk in areas}
     for certificate in GapCertificate.objects.filter(site_id__in=list(areas)):
         certificates[certificate.site_id].append(certificate)
-    stars = _ocop_stars(lot.product_id, today)
     timeline = [
         _timeline_row(event) for event in selectors.lot_timeline(lot, include_internal=False)
     ]
     trace = Trace(
         lot=lot,
         uri=lot_uri(lot),
-        stars=stars,
-        problems=selectors.origin_problems_of([lot.pk], today=today).get(lot.pk, []),
+        stars=lot.ocop_stars,
+        problems=selectors.lot_origin_problems(lot, today=today),
         areas=list(areas.values()),
         certificates=certificates,
         inputs=provenance,

@@ -1,11 +1,15 @@
 """Traceability read through /graphql/: lots, codes, audits and ``product.origin``."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from graphql_relay import to_global_id
 
 from tests.factories import ProductFactory
 from tests.traceability.graphql_world import INTERNAL_NOTE, build_world
 from traceability.events import INTERNAL_NOTE as NOTE_KEY
+from traceability.models import Lot
 from traceability.services import sites
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +58,17 @@ def test_a_buyer_reads_a_lots_trace_without_internal_notes(graphql, world):
     assert harvest["quantityKg"] == "120.500"
     assert harvest["previousHash"] == planting["hash"]
     assert harvest["site"] == {"__typename": "GrowingArea", "code": world.area.code}
+
+
+def test_a_lot_past_best_before_is_expired_before_the_daily_refresh_runs(graphql, world):
+    # The stored reasons wait for the daily task; the date itself is read at once.
+    Lot.objects.filter(code="NT25-G0001").update(
+        best_before=timezone.localdate() - timedelta(days=1)
+    )
+
+    _, body = graphql(LOT, {"code": "NT25-G0001"})
+
+    assert body["data"]["lot"]["origin"] == {"verified": False, "reasons": ["EXPIRED"]}
 
 
 @pytest.mark.parametrize("role", ["own_staff", "auditor", "operator"])

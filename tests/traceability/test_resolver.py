@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -10,6 +11,7 @@ import zxingcpp
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 
 from market.accounts.models import User
@@ -23,6 +25,7 @@ from tests.factories import (
 from tests.traceability import resolver_setup
 from tests.traceability.resolver_setup import INTERNAL_NOTE, PRODUCT_NAME, gtin14
 from traceability import resolver, selectors
+from traceability.models import Lot
 from traceability.services.events import event_record
 from traceability.services.sites import site_suspend
 
@@ -155,6 +158,17 @@ def test_a_suspended_area_shows_not_verified_with_the_reason(client, lot):
     assert [problem["ocop:code"] for problem in document["ocop:originProblems"]] == [
         "AREA_SUSPENDED"
     ]
+
+
+def test_a_lot_past_best_before_shows_expired_before_the_daily_refresh_runs(client, lot):
+    # The stored reasons are refreshed by the daily task; the date is read at once.
+    Lot.objects.filter(pk=lot.pk).update(best_before=timezone.localdate() - timedelta(days=1))
+    assert Lot.objects.get(pk=lot.pk).origin_problems == []
+
+    document = get(client, link(lot), accept="application/ld+json").json()
+
+    assert document["ocop:originVerified"] is False
+    assert [problem["ocop:code"] for problem in document["ocop:originProblems"]] == ["EXPIRED"]
 
 
 def test_every_origin_problem_has_a_sentence():

@@ -187,7 +187,8 @@ class Lot(PrimaryKeyNodeMixin, DjangoObjectType):
 
     @staticmethod
     def resolve_origin(root: models.Lot, _info):
-        return LotOrigin(verified=root.origin_verified, reasons=list(root.origin_problems or ()))
+        reasons = selectors.lot_origin_problems(root)
+        return LotOrigin(verified=not reasons, reasons=reasons)
 
     @staticmethod
     def resolve_events(root: models.Lot, info):

@@ -15,6 +15,7 @@ from traceability.selectors.chains import (
 from traceability.selectors.origin import (
     ORIGIN_PROBLEMS,
     PRODUCT_ORIGIN_PROBLEMS,
+    lot_origin_problems,
     lots_counting_for_origin,
     lots_to_refresh_for_expiry,
     lots_with_open_violations,
@@ -24,6 +25,7 @@ from traceability.selectors.origin import (
 )
 from traceability.selectors.provenance import (
     ProvenanceNode,
+    has_inputs,
     lot_ids_descending_from,
     lot_ids_from_sites,
     lot_ids_in_provenance,
@@ -39,6 +41,7 @@ from traceability.selectors.visibility import (
     lot_visible_by_code,
     lot_visible_to,
     lots_visible_to,
+    made_into_live_product,
     sees_every_trace_record,
     sees_internal_records_of,
     site_visible_to,
@@ -53,6 +56,7 @@ __all__ = [
     "PRODUCT_ORIGIN_PROBLEMS",
     "ProvenanceNode",
     "audit_entries_visible_to",
+    "has_inputs",
     "inspections_visible_to",
     "lot_event_documents",
     "lot_ids_descending_from",
@@ -60,6 +64,7 @@ __all__ = [
     "lot_ids_in_provenance",
     "lot_inputs_in_provenance",
     "lot_is_public",
+    "lot_origin_problems",
     "lot_provenance",
     "lot_timeline",
     "lot_timelines",
@@ -69,6 +74,7 @@ __all__ = [
     "lots_to_refresh_for_expiry",
     "lots_visible_to",
     "lots_with_open_violations",
+    "made_into_live_product",
     "origin_problems_of",
     "product_origin_reasons",
     "product_origin_verified",

@@ -113,6 +113,17 @@ def origin_problems_of(lot_ids: Iterable[int], *, today=None) -> dict[int, list[
     return problems
 
 
+def lot_origin_problems(lot: Lot, *, today=None) -> list[str]:
+    """The lot's reasons as ``origin_refresh`` stored them (no query), with ``EXPIRED``
+    read from the date itself: between midnight and the daily refresh
+    (``lots_to_refresh_for_expiry``) the stored list does not say it yet."""
+    today = today or timezone.localdate()
+    found = set(lot.origin_problems or ())
+    if lot.best_before is not None and lot.best_before < today:
+        found.add("EXPIRED")
+    return sorted(found & set(ORIGIN_PROBLEMS), key=_PROBLEM_ORDER.__getitem__)
+
+
 def lots_counting_for_origin(lots: QuerySet[Lot] | None = None) -> QuerySet[Lot]:
     """Lots that make their product verified: verified origin and quantity left."""
     return (Lot.objects.all() if lots is None else lots).filter(

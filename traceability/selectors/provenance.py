@@ -4,8 +4,9 @@ import json
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 
+from market.core.sql import KeyedSubquery, sql_table
 from traceability.models import Lot, LotInput
 
 # ---------------------------------------------------------------------------
@@ -121,25 +122,53 @@ class ProvenanceNode:
         return f"ProvenanceNode({self.lot.code}, {self.quantity_kg} kg, {self.inputs!r})"
 
 
+_PROVENANCE_ROWS_SQL = f"""
+WITH RECURSIVE up(id, source_id) AS (
+    SELECT id, source_id FROM {_INPUTS} WHERE lot_id = %s
+    UNION
+    SELECT i.id, i.source_id FROM {_INPUTS} i JOIN up ON i.lot_id = up.source_id
+) SELECT id FROM up
+"""  # noqa: S608 - table name from the model, values bound
+
+
 def lot_provenance(lot: Lot) -> list[ProvenanceNode]:
-    """The lots ``lot`` was made from, recursively, with their areas: one query per level
-    of transformations (two for dried grapes from fresh ones), none per lot."""
+    """The lots ``lot`` was made from, recursively, with their areas: one query, whatever
+    the depth (the rows of every level come from one recursive walk)."""
+    from django.db.models.expressions import RawSQL
+
+    rows_of: dict[int, list[LotInput]] = {}
+    rows = (
+        LotInput.objects.filter(pk__in=RawSQL(_PROVENANCE_ROWS_SQL, [lot.pk]))  # noqa: S611 - bound id
+        .select_related("source__growing_area", "source__packing_house", "source__product")
+        .order_by()  # sorted here: compiling the ORDER BY cost more than sorting a few rows
+    )
+    for row in sorted(rows, key=lambda row: (row.lot_id, row.source_id)):
+        rows_of.setdefault(row.lot_id, []).append(row)
+    # Breadth first, as the walk found them: a lot reached twice keeps its inputs under the
+    # first node only, so a diamond is listed once and a cycle ends.
     roots: list[ProvenanceNode] = []
     children_of: dict[int, list[ProvenanceNode]] = {lot.pk: roots}
     frontier = [lot.pk]
     seen = {lot.pk}
     while frontier:
-        rows = (
-            LotInput.objects.filter(lot_id__in=frontier)
-            .select_related("source__growing_area", "source__packing_house", "source__product")
-            .order_by("lot_id", "source_id")
-        )
-        frontier = []
-        for row in rows:
-            node = ProvenanceNode(lot=row.source, quantity_kg=row.quantity_kg, inputs=[])
-            children_of[row.lot_id].append(node)
-            if row.source_id not in seen:
-                seen.add(row.source_id)
-                children_of[row.source_id] = node.inputs
-                frontier.append(row.source_id)
+        next_frontier = []
+        for lot_id in sorted(frontier):
+            for row in rows_of.get(lot_id, ()):
+                node = ProvenanceNode(lot=row.source, quantity_kg=row.quantity_kg, inputs=[])
+                children_of[row.lot_id].append(node)
+                if row.source_id not in seen:
+                    seen.add(row.source_id)
+                    children_of[row.source_id] = node.inputs
+                    next_frontier.append(row.source_id)
+        frontier = next_frontier
     return roots
+
+
+def has_inputs() -> KeyedSubquery:
+    """Whether the outer lot was made from other lots (``lot_provenance`` has rows)."""
+
+    def build_sql(connection, lot):
+        inputs, i = sql_table(connection, LotInput, "has_i")
+        return f"SELECT EXISTS(SELECT 1 FROM {inputs} WHERE {i('lot')} = {lot})", []  # noqa: S608 - names from the model
+
+    return KeyedSubquery(build_sql, output_field=BooleanField())

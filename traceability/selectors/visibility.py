@@ -1,11 +1,12 @@
 """Who sees which sites, lots, audits, violations, inspections and events."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 
-from catalog.models import Product
+from catalog.models import Product, live_product_ids_sql
 from market.core.permissions import is_auditor, is_operator, seller_ids_of
-from traceability.models import AuditEntry, Inspection, Lot, Site, TraceEvent, Violation
-from traceability.selectors.provenance import _DESCENDANTS_SQL, _id_list_query, _provenance_subquery
+from market.core.sql import KeyedSubquery, sql_table
+from traceability.models import AuditEntry, Inspection, Lot, LotInput, Site, TraceEvent, Violation
+from traceability.selectors.provenance import _provenance_subquery
 
 # ---------------------------------------------------------------------------
 # Sites, lots and audits: who sees what
@@ -41,25 +42,35 @@ def lot_visible_to(user, pk) -> Lot | None:
     lots = Lot.objects.filter(pk=pk)
     if sees_every_trace_record(user):
         return lots.first()
-    public = Q(_made_into_live_product(pk))
+    public = Q(made_into_live_product())
     own = seller_ids_of(user)
     return lots.filter(public | Q(seller_id__in=own) if own else public).first()
 
 
 def lot_is_public(lot_id: int) -> bool:
-    """Whether anyone may see the lot (``lots_visible_to`` of an anonymous visitor): it, or
-    a lot made from it however many transformations down, is of a live product. One query,
-    costing the lots made from this one, not the table."""
-    return Lot.objects.filter(_made_into_live_product(int(lot_id))).exists()
+    """Whether anyone may see the lot (``lots_visible_to`` of an anonymous visitor)."""
+    return Lot.objects.filter(Q(made_into_live_product()), pk=lot_id).exists()
 
 
-def _made_into_live_product(lot_id: int) -> Exists:
-    """An ``Exists`` of a live product's lot among ``lot_id`` and the lots made from it:
-    the recursive walk starts at the bound id, so it needs no outer reference."""
-    from django.db.models.expressions import RawSQL
+def made_into_live_product() -> KeyedSubquery:
+    """Whether the outer lot, or a lot made from it however many transformations down, is
+    of a live product: the public's rule of ``lots_visible_to`` for one lot, costing the
+    lots made from it rather than the table. Written as SQL (``market.core.sql``): the
+    resolver asks it on every scan of a QR code."""
 
-    made_into = RawSQL(*_id_list_query(_DESCENDANTS_SQL, [lot_id]))  # noqa: S611 - bound id
-    return Exists(Lot.objects.filter(pk__in=made_into, product__in=Product.objects.live()))
+    def build_sql(connection, lot):
+        lots, column = sql_table(connection, Lot, "public_l")
+        inputs, i = sql_table(connection, LotInput, "public_i")
+        live, params = live_product_ids_sql(connection.alias)
+        sql = (
+            f"WITH RECURSIVE made(id) AS (SELECT {lot} UNION SELECT {i('lot')} FROM {inputs}"  # noqa: S608 - names from the models
+            f" JOIN made ON {i('source')} = made.id) SELECT EXISTS(SELECT 1 FROM {lots}"
+            f" WHERE {column('id')} IN (SELECT id FROM made)"
+            f" AND {column('product')} IN ({live}))"
+        )
+        return sql, list(params)
+
+    return KeyedSubquery(build_sql, output_field=BooleanField())
 
 
 def sites_visible_to(user) -> QuerySet[Site]:

@@ -6,8 +6,12 @@ from catalog.graphql.mutations import CatalogMutations
 from catalog.graphql.queries import CatalogQueries
 from market.accounts.graphql.mutations import AccountMutations
 from market.accounts.graphql.queries import AccountQueries
+from market.checkout.graphql.mutations import CheckoutMutations
+from market.checkout.graphql.queries import CheckoutQueries
 from market.core.graphql.node import node_field
 from market.core.graphql.shop import ShopQueries
+from market.orders.graphql.mutations import OrderMutations
+from market.orders.graphql.queries import OrderQueries
 from market.sellers.graphql.mutations import SellerMutations
 from market.sellers.graphql.queries import SellerQueries
 from search.graphql.queries import SearchQueries
@@ -22,6 +26,8 @@ class Query(
     CatalogQueries,
     SearchQueries,
     TraceabilityQueries,
+    OrderQueries,
+    CheckoutQueries,
     graphene.ObjectType,
 ):
     node = node_field()
@@ -32,6 +38,8 @@ class Mutation(
     SellerMutations,
     CatalogMutations,
     TraceabilityMutations,
+    OrderMutations,
+    CheckoutMutations,
     graphene.ObjectType,
 ):
     """Every write the API offers; each app contributes its own."""

@@ -254,7 +254,21 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Delivers search-index changes that could not be delivered when they were made.
     "search-deliver-outbox": {"task": "search.tasks.deliver_outbox", "schedule": 60.0},
+    # Unpaid online orders past their time give their stock back.
+    "orders-expire-unpaid": {"task": "orders.expire_unpaid_orders", "schedule": 60.0},
+    # Reservations stop counting by themselves when they end; this only deletes the rows.
+    "checkout-delete-ended-reservations": {
+        "task": "checkout.delete_ended_reservations",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+
+# Checkout and orders. A line's stock is reserved this long while the buyer shops; an
+# order paid online waits this long for its payment before it gives its stock back.
+CHECKOUT_RESERVATION_MINUTES = env_int("CHECKOUT_RESERVATION_MINUTES", 10, minimum=1)
+ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
+# The payment methods a checkout offers, in this order (``payments.methods``).
+PAYMENT_METHODS = env_list("PAYMENT_METHODS", ["cod"])
 # Queued after a commit that recorded changes in market.core's outbox
 # (market.core.changes): search turns them into index updates.
 CHANGE_DELIVERY_TASK = "search.tasks.deliver_outbox"

@@ -26,6 +26,7 @@ class DomainError(Exception):
         code: str | None = None,
         field: str | None = None,
         after_rollback: Callable[[], object] | None = None,
+        details: dict | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -34,6 +35,20 @@ class DomainError(Exception):
         if field is not None:
             self.field = field
         self.after_rollback = after_rollback
+        # Values for the extra fields of an error type that declares them (the variant
+        # and the units available of an INSUFFICIENT_STOCK); ignored by the others.
+        self.details = details or {}
+
+
+class DomainErrors(DomainError):
+    """Several refusals at once (every line short of stock, not only the first)."""
+
+    def __init__(self, errors: list[DomainError]):
+        if not errors:
+            raise ValueError("DomainErrors needs at least one error")
+        first = errors[0]
+        super().__init__(first.message, code=first.code, field=first.field, details=first.details)
+        self.errors = list(errors)
 
 
 class NotFound(DomainError):

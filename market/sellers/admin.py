@@ -3,11 +3,12 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from market.core.addresses import normalize_phone
 from market.core.admin import RefusedWritesMixin
 from market.core.errors import DomainError
 from market.sellers import services
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
-from market.sellers.validators import normalize_phone, normalize_tax_code
+from market.sellers.validators import normalize_tax_code
 
 
 class SellerAdminForm(forms.ModelForm):

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
 from market.core import changes as outbox
+from market.core.addresses import normalize_phone
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import is_operator, is_seller_owner, require_seller_owner
 from market.core.slugs import save_with_free_slug, slug_base
 from market.sellers import selectors
 from market.sellers import tasks as seller_tasks
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
-from market.sellers.validators import normalize_phone, normalize_tax_code
+from market.sellers.validators import normalize_tax_code
 
 SLUG_MAX_LENGTH = 240  # leaves room for a "-<n>" suffix within the column's 255
 FALLBACK_SLUG = "nguoi-ban"

@@ -1,7 +1,8 @@
-"""Vietnamese tax codes and phone numbers, checked and brought to one stored form.
+"""Vietnamese tax codes, checked and brought to one stored form (phones:
+``market.core.addresses.normalize_phone``).
 
 Each validator returns the normalised value or raises ``ValidationError`` with
-a code the GraphQL error enums know (``INVALID_TAX_CODE``, ``INVALID_PHONE``).
+a code the GraphQL error enums know (``INVALID_TAX_CODE``).
 
 Tax codes (mã số thuế) are stored in their printed form: ten digits for a
 head office (``0100109106``), ten digits, a dash and the three-digit branch
@@ -11,13 +12,10 @@ and one form for every input keeps the database's uniqueness constraint
 meaningful (``0100109106001`` and ``0100109106-001`` are the same branch).
 """
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.vn import mst
-
-VIETNAM = "VN"
 
 
 def _tax_code_problem(error: stdnum_exceptions.ValidationError) -> str:
@@ -47,26 +45,3 @@ def normalize_tax_code(value: str) -> str:
             params={"value": value, "reason": _tax_code_problem(exc)},
         ) from None
     return mst.format(compact)
-
-
-def normalize_phone(value: str) -> str:
-    """A Vietnamese mobile or landline number in any usual writing → E.164.
-
-    Only Vietnamese numbers are accepted: sellers are registered businesses
-    of the province and delivery partners call them from Vietnam.
-    """
-    try:
-        number = phonenumbers.parse(value, VIETNAM)
-    except phonenumbers.NumberParseException:
-        number = None
-    if (
-        number is None
-        or phonenumbers.region_code_for_number(number) != VIETNAM
-        or not phonenumbers.is_valid_number(number)
-    ):
-        raise ValidationError(
-            _("%(value)s is not a valid Vietnamese phone number."),
-            code="INVALID_PHONE",
-            params={"value": value},
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

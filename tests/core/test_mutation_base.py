@@ -1,8 +1,12 @@
 """The one shape of every mutation: declared permissions, plain values, camelCase fields."""
 
+from types import SimpleNamespace
+
 import graphene
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
+from market.core.errors import DomainError, DomainErrors
 from market.core.graphql.mutations import (
     BaseMutation,
     _cleaned,
@@ -120,3 +124,56 @@ def test_enum_members_reach_perform_as_plain_values():
     assert cleaned == {"colour": "green", "name": "lá"}
     assert cleaned.colour == "green"
     assert errors == {}
+
+
+ShortErrorCode = error_codes("ShortErrorCode", "INSUFFICIENT_STOCK")
+ShortError = error_type_for("ShortError", ShortErrorCode, available=graphene.Int())
+
+
+class ShortOfStock(BaseMutation):
+    """Refuses with two errors at once, each with details the error type declares."""
+
+    done = graphene.Boolean()
+
+    class Meta:
+        error_type = ShortError
+        error_code_enum = ShortErrorCode
+        permissions = (ANYONE,)
+
+    @classmethod
+    def perform(cls, root, info, **data):
+        raise DomainErrors(
+            [
+                DomainError(
+                    "short", code="INSUFFICIENT_STOCK", field="lines.0", details={"available": 2}
+                ),
+                DomainError(
+                    "gone",
+                    code="INSUFFICIENT_STOCK",
+                    field="lines.1",
+                    details={"available": 0, "undeclared": "dropped"},
+                ),
+            ]
+        )
+
+
+@pytest.mark.django_db
+def test_several_refusals_come_back_together_with_their_declared_details():
+    probe = graphene.Schema(
+        query=type("Q", (graphene.ObjectType,), {"ok": graphene.Boolean()}),
+        mutation=type("M", (graphene.ObjectType,), {"short": ShortOfStock.Field()}),
+    )
+
+    result = probe.execute(
+        "mutation { short { done errors { field code message available } } }",
+        context_value=SimpleNamespace(user=AnonymousUser()),
+    )
+
+    assert result.errors is None
+    assert result.data["short"] == {
+        "done": None,
+        "errors": [
+            {"field": "lines.0", "code": "INSUFFICIENT_STOCK", "message": "short", "available": 2},
+            {"field": "lines.1", "code": "INSUFFICIENT_STOCK", "message": "gone", "available": 0},
+        ],
+    }

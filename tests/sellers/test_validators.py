@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from market.sellers.validators import normalize_phone, normalize_tax_code
+from market.core.addresses import normalize_phone
+from market.sellers.validators import normalize_tax_code
 
 
 @pytest.mark.parametrize(

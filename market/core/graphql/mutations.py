@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from graphene.utils.str_converters import to_camel_case
 
-from market.core.errors import DomainError, NotFound
+from market.core.errors import DomainError, DomainErrors, NotFound
 from market.core.graphql.node import parse_global_id
 from market.core.permissions import Requirement
 from market.core.text import check_secret, clean_text
@@ -38,7 +38,11 @@ from market.core.throttle import Throttled
 SECRET_ARGUMENTS = frozenset({"password", "token", "refresh_token"})
 
 
-def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
+def error_type_for(
+    name: str, code_enum: type[graphene.Enum], **extra_fields
+) -> type[graphene.ObjectType]:
+    """An error type: ``field``, ``code``, ``message``, and ``extra_fields`` that a
+    ``DomainError``'s ``details`` fill (``variant``, ``available``…)."""
     return type(
         name,
         (graphene.ObjectType,),
@@ -46,6 +50,7 @@ def error_type_for(name: str, code_enum: type[graphene.Enum]) -> type[graphene.O
             "field": graphene.String(description="The input field at fault, if one is."),
             "code": graphene.Field(code_enum, required=True),
             "message": graphene.String(required=True),
+            **extra_fields,
         },
     )
 
@@ -218,15 +223,21 @@ class BaseMutation(graphene.Mutation):
         except DomainError as exc:
             if exc.after_rollback is not None:
                 exc.after_rollback()
-            return cls(errors=[cls._domain_error(exc)])
+            refusals = exc.errors if isinstance(exc, DomainErrors) else [exc]
+            return cls(errors=[cls._domain_error(refusal) for refusal in refusals])
         except Throttled as exc:
             return cls(errors=[cls._throttled_error(exc)])
         return cls(errors=[], **payload)
 
     @classmethod
     def _domain_error(cls, exc: DomainError):
+        declared = cls.error_type._meta.fields
+        details = {name: value for name, value in exc.details.items() if name in declared}
         return cls.error_type(
-            field=exc.field, code=_code(cls.error_code_enum, exc.code), message=exc.message
+            field=exc.field,
+            code=_code(cls.error_code_enum, exc.code),
+            message=exc.message,
+            **details,
         )
 
     @classmethod

@@ -1,0 +1,5 @@
+import graphene
+
+
+class CheckoutMutations(graphene.ObjectType):
+    """Writes of checkouts and shipping methods."""

@@ -1,0 +1,5 @@
+import graphene
+
+
+class CheckoutQueries(graphene.ObjectType):
+    """Reads of checkouts and shipping methods."""

@@ -1,0 +1,5 @@
+import graphene
+
+
+class OrderMutations(graphene.ObjectType):
+    """Writes of orders and seller orders."""

@@ -1,0 +1,5 @@
+import graphene
+
+
+class OrderQueries(graphene.ObjectType):
+    """Reads of orders and seller orders."""

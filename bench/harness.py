@@ -290,7 +290,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+def start_server(
+    env: dict[str, str], port: int, log_path: Path, *, workers: int = 1
+) -> subprocess.Popen:
     log = log_path.open("wb")
     return subprocess.Popen(
         [
@@ -299,7 +301,7 @@ def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.P
             "gunicorn",
             "market.wsgi:application",
             "--workers",
-            "1",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -348,7 +350,7 @@ def wait_until_healthy(
     )
 
 
-def serve(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
+def serve(env: dict[str, str], log_path: Path, *, workers: int = 1) -> tuple[subprocess.Popen, int]:
     """gunicorn on a free port once it answers ``/health/``; the server and its port.
 
     This process's database connections are closed first: the server's worker
@@ -358,7 +360,7 @@ def serve(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
 
     connections.close_all()
     port = free_port()
-    server = start_server(env, port, log_path)
+    server = start_server(env, port, log_path, workers=workers)
     try:
         wait_until_healthy(server, port, log_path)
     except BaseException:
@@ -368,9 +370,9 @@ def serve(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
 
 
 @contextlib.contextmanager
-def served(env: dict[str, str], log_path: Path) -> Iterator[int]:
+def served(env: dict[str, str], log_path: Path, *, workers: int = 1) -> Iterator[int]:
     """``serve`` for a ``with`` block: yields the port, stops the server on leaving."""
-    server, port = serve(env, log_path)
+    server, port = serve(env, log_path, workers=workers)
     try:
         yield port
     finally:

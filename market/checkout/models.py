@@ -79,6 +79,15 @@ class Checkout(models.Model):
     class Meta:
         ordering = ["-updated_at", "-pk"]
         indexes = [models.Index(fields=["user", "-updated_at"])]
+        constraints = [
+            # A buyer has one open checkout (``me.checkout``), which a guest's merges into
+            # on sign-in (``checkout_customer_attach``).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(user__isnull=False),
+                name="one_open_checkout_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.token)

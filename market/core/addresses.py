@@ -25,7 +25,14 @@ MAX_LENGTHS = {"full_name": 128, "street": 255, "ward": 128}
 # What people write before a province's name; the list holds the names alone, except
 # Ho Chi Minh City, whose name is "Thành phố Hồ Chí Minh".
 _PREFIXES = re.compile(r"^(tinh|thanh pho|tp\.?)\s+")
-_ALIASES = {"ho chi minh": "Thành phố Hồ Chí Minh", "hcm": "Thành phố Hồ Chí Minh"}
+_ALIASES = {
+    "ho chi minh": "Thành phố Hồ Chí Minh",
+    "hcm": "Thành phố Hồ Chí Minh",
+    # "TP" run into "HCM", as forms and shipping labels often write it.
+    "tphcm": "Thành phố Hồ Chí Minh",
+    # Renamed, not merged, when it became a centrally governed city (2025).
+    "thua thien hue": "Huế",
+}
 
 
 @cache
@@ -46,7 +53,9 @@ def _by_folded_name() -> dict[str, str]:
 
 def province_named(value: str) -> str | None:
     """The province ``value`` names, as the list spells it, or ``None``."""
-    folded = " ".join(fold(value or "").replace(".", ". ").split())
+    if not isinstance(value, str):
+        return None
+    folded = " ".join(fold(value).replace(".", ". ").split())
     names = _by_folded_name()
     return names.get(folded) or names.get(_PREFIXES.sub("", folded))
 
@@ -92,7 +101,11 @@ def address_clean(data: dict) -> dict:
     errors: dict[str, list[ValidationError]] = {}
     cleaned: dict[str, str] = {}
     for field in ADDRESS_FIELDS:
-        value = (data.get(field) or "").strip()
+        value = data.get(field)
+        if value is not None and not isinstance(value, str):
+            errors[field] = [ValidationError(_("Must be text."), code="INVALID")]
+            continue
+        value = (value or "").strip()
         if not value:
             errors[field] = [ValidationError(_("This field is required."), code="REQUIRED")]
             continue

@@ -39,7 +39,7 @@ from catalog.models import (
 from market.accounts.models import Address, User
 from market.core import changes
 from market.core.slugs import slugify_name as demo_slug
-from market.demo import trace
+from market.demo import shipping, trace
 from market.demo.files import SELLERS_CSV as SELLERS_CSV
 from market.demo.files import (
     DemoDataError,
@@ -125,6 +125,7 @@ KINDS = (
     "stocks",
     "certificates",
     *trace.TRACE_KINDS,
+    *shipping.SHIPPING_KINDS,
 )
 
 
@@ -154,10 +155,11 @@ def load_demo(*, reset: bool = False) -> dict:
         staff = _load_platform_users(password_hash, tally)
         categories = _load_categories(catalog["categories"], tally)
         listed = {seller.name: seller for seller in sellers}
-        product_ids = []
+        product_ids, demo_sellers = [], []
         for entry in catalog["sellers"]:
             row = listed[entry["name"]]
             seller = _load_seller(row, entry, tally)
+            demo_sellers.append(seller)
             owner = _load_owner(seller, password_hash, tally)
             for product_entry in entry["products"]:
                 product = _load_product(seller, row, product_entry, categories, tally)
@@ -165,6 +167,7 @@ def load_demo(*, reset: bool = False) -> dict:
                 product_ids.append(product.pk)
         # After the catalog: lots name the demo products and variants.
         trace.trace_load(tally=tally, auditor=staff["auditor"])
+        shipping.shipping_load(tally=tally, sellers=demo_sellers)
         changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
     return {
         **tally.present,

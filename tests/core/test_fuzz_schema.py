@@ -25,6 +25,7 @@ from market.core import throttle
 from market.schema import schema
 from search import services as search_services
 from search.client import ALIAS
+from tests.checkout.factories import ShippingMethodFactory
 from tests.core.graphql_fuzz import requests
 from tests.factories import (
     CategoryFactory,
@@ -114,6 +115,8 @@ def known_objects(roles, search_index):
         ("Violation", world.violation),
         ("Inspection", world.violation.inspection),
         *(("AuditEntry", entry) for entry in AuditEntry.objects.all()),
+        ("ShippingMethod", ShippingMethodFactory(seller=roles["seller"])),
+        ("ShippingMethod", ShippingMethodFactory(seller=roles["seller"], is_active=False)),
     ]
     ids = {to_global_id(type_name, item.pk) for type_name, item in objects}
     texts = {

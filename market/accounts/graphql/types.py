@@ -27,6 +27,10 @@ class User(DjangoObjectType):
     # Sellers sits above accounts: it defines these two fields.
     seller_memberships = field_from("market.sellers.graphql.user_fields.seller_memberships_field")
     seller_invitations = field_from("market.sellers.graphql.user_fields.seller_invitations_field")
+    # Checkout sits above accounts: it defines this field.
+    checkout = field_from("market.checkout.graphql.checkout_queries.user_checkout_field")
+    # Orders sit above accounts too: ``me.orders``.
+    orders = field_from("market.orders.graphql.user_fields.user_orders_field")
 
     class Meta:
         model = models.User

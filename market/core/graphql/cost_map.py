@@ -107,6 +107,13 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "violations": CONNECTION,
         "inspections": CONNECTION,
         "auditLog": CONNECTION,
+        # The checkout's row; its lines, groups and totals come from one batched state.
+        "checkout": ONE_ROW,
+        "order": ONE_ROW,
+        "orderByToken": ONE_ROW,
+        "sellerOrders": CONNECTION,
+        "orders": CONNECTION,
+        "shippingMethod": ONE_ROW,
     },
     "Mutation": {
         "productCreate": WRITE,
@@ -160,6 +167,29 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "eventDeclareError": WRITE,
         # Walks the whole chain: about 50 ms for 1,000 events (bench/).
         "lotVerify": FieldCost(complexity=5_000),
+        # Checkout: a few rows each, the stock rows of the lines locked in one query.
+        "checkoutCreate": WRITE,
+        "checkoutLinesAdd": WRITE,
+        "checkoutLinesUpdate": WRITE,
+        "checkoutLinesDelete": WRITE,
+        "checkoutEmailUpdate": WRITE,
+        "checkoutShippingAddressUpdate": WRITE,
+        "checkoutDeliveryMethodUpdate": WRITE,
+        "checkoutPaymentMethodUpdate": WRITE,
+        "checkoutCustomerAttach": WRITE,
+        # Locks and allocates the stock, writes the order, its parts, lines and event.
+        "checkoutComplete": FieldCost(complexity=500),
+        "sellerOrderConfirm": WRITE,
+        # Checks the lot named for each line, updates the lines and the stock.
+        "sellerOrderFulfill": FieldCost(complexity=200),
+        "sellerOrderDeliver": WRITE,
+        "sellerOrderCancel": WRITE,
+        "sellerOrderReturn": WRITE,
+        # Every part of the order not yet shipped, each releasing its stock.
+        "orderCancel": FieldCost(complexity=300),
+        "shippingMethodCreate": WRITE,
+        "shippingMethodUpdate": WRITE,
+        "shippingMethodDelete": WRITE,
     },
     "ProductCountableConnection": {"edges": EDGES},
     "CategoryCountableConnection": {"edges": EDGES},
@@ -170,6 +200,8 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     "ViolationCountableConnection": {"edges": EDGES},
     "InspectionCountableConnection": {"edges": EDGES},
     "AuditEntryCountableConnection": {"edges": EDGES},
+    "OrderCountableConnection": {"edges": EDGES},
+    "SellerOrderCountableConnection": {"edges": EDGES},
     "SearchResults": {"edges": EDGES},
     "SearchFacets": {
         # search.backends.elastic.FACET_SIZE values at most.
@@ -194,7 +226,11 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         # Assumed: a seller's staff and pending invitations are at most 20 people each.
         **lists(memberships=20, invitations=20),
         "products": NESTED_CONNECTION,
+        # Batched for the page of sellers; assumed, as for delivery groups: at most 20.
+        "shippingMethods": FieldCost(items=20),
     },
+    # market.checkout.services.shipping_methods.MAX_WEIGHT_BANDS; the 34 provinces.
+    "ShippingMethod": lists(weightBands=20, provinces=34),
     # Traceability. Assumed: a code's status changes at most 20 times, a growing area has at
     # most 10 crops and 5 GAP certificates, a lot is sold as at most 20 variants and has at
     # most 100 events (planting to shipping is about ten). Inputs:
@@ -212,14 +248,29 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "lots": FieldCost(complexity=2, page=CONNECTION_PAGE),
     },
     # Assumed: a person works for, or is invited by, at most 10 sellers.
-    "User": lists(sellerMemberships=10, sellerInvitations=10),
+    "User": {
+        **lists(sellerMemberships=10, sellerInvitations=10),
+        # One SQL query for the page and one for its count, once per user shown.
+        "orders": NESTED_CONNECTION,
+    },
+    # Orders. A checkout holds at most market.checkout.services.common.MAX_LINES (100)
+    # lines in all, so an order's parts times their lines is at most 100: priced as 5
+    # sellers of 20 lines each (assumed: a cart rarely spans more cooperatives). Assumed: an
+    # order's timeline holds at most 50 entries (some eight per part).
+    "Order": lists(sellerOrders=5, events=50),
+    "SellerOrder": lists(lines=20),
+    # Checkout: market.checkout.services.common.MAX_LINES lines at most, in all and so per
+    # group. Assumed, as for orders: a cart spans at most 10 sellers, a seller offers at most
+    # 20 shipping methods, and the marketplace at most 10 payment methods.
+    "Checkout": lists(lines=100, deliveryGroups=10, availablePaymentMethods=10),
+    "DeliveryGroup": lists(lines=100, availableShippingMethods=20),
     # settings.LANGUAGES.
     "Shop": lists(languages=2),
     # Introspection answers from memory, some three microseconds a field. Its
     # lists are priced by the schema's averages (a full dump selects every type,
     # so the fields of all types, and so on: the average times the number of
     # types is the true count; a test checks these stay at least the schema's).
-    "__Schema": lists(types=250, directives=10),
+    "__Schema": lists(types=300, directives=10),
     # ``ofType``: a type reference is a named type wrapped in NonNull and List a few
     # times; the chain a client asks for (seven levels in GraphiQL's query) stops at
     # the named type, whose ``ofType`` is null.

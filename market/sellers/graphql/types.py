@@ -136,6 +136,9 @@ class Seller(DjangoObjectType):
     )
     # Catalog sits above sellers: it defines this field.
     products = field_from("catalog.graphql.seller_fields.seller_products_field")
+    shipping_methods = field_from(
+        "market.checkout.graphql.shipping_queries.seller_shipping_methods_field"
+    )
 
     class Meta:
         model = models.Seller

@@ -1,0 +1,214 @@
+"""What every checkout service shares: who reaches a checkout, the line limits, which
+variants can be bought, and the stock reservations.
+
+Access. A guest's checkout (no user) is reached by its token alone: the token is an
+unguessable UUID4 and whoever holds it acts on the checkout. A checkout with a user is
+that user's only; operators may read it (``read=True``) but not change it. Everyone
+else gets the same ``NOT_FOUND`` as for a token that matches nothing, so a token never
+tells whether a checkout exists. A token that is no UUID at all is ``INVALID_TOKEN``.
+
+Reservations. Each line holds a ``Reservation`` of its quantity on its variant's stock
+until ``now + CHECKOUT_RESERVATION_MINUTES``. Every write to a checkout renews the
+reservations of all its lines (the buyer is still shopping); reads do not, so polling a
+checkout holds nothing. A line being added or changed must fit in what is left:
+``quantity - quantity_allocated - units held by other checkouts' live reservations``,
+read under the stock rows' locks (taken in primary-key order, as orders' allocation
+takes them, so no two writers deadlock); the other lines are renewed where they still
+fit and otherwise keep their lapsed reservation, which holds nothing. Completion checks
+the stock again under the same locks (``market.orders.services.placement``).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product, ProductVariant, Stock
+from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
+from market.checkout.selectors import may_act_on, parse_token, units_held_elsewhere
+from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
+from market.core.permissions import is_operator, is_row_id
+from market.orders.services.allocation import stocks_locked
+
+# A line's quantity: a household's order, not a wholesale lot (sellers sell those
+# directly); more is refused rather than reserving a seller's whole stock.
+MAX_LINE_QUANTITY = 1_000
+# Distinct variants in one checkout.
+MAX_LINES = 100
+
+
+def checkout_not_found() -> NotFound:
+    return NotFound(_("No checkout has this token."), field="token")
+
+
+def checkout_fetch(by, token, *, lock: bool = True, read: bool = False) -> Checkout:
+    """The checkout ``token`` names, if ``by`` may reach it (see the module's docstring);
+    ``lock`` takes its row lock for the caller's transaction, so two writes to one
+    checkout (two tabs) follow each other."""
+    rows = Checkout.objects.filter(token=parse_token(token))
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    checkout = rows.first()
+    if checkout is None:
+        raise checkout_not_found()
+    if may_act_on(by, checkout):
+        return checkout
+    if is_operator(by):
+        if read:
+            return checkout
+        raise PermissionDenied(_("Operators may read a buyer's checkout, not change it."))
+    raise checkout_not_found()
+
+
+def touch(checkout: Checkout, *fields: str) -> None:
+    """Save ``fields`` of ``checkout`` and its ``updated_at``."""
+    checkout.save(update_fields=[*fields, "updated_at"])
+
+
+# ---------------------------------------------------------------- line input
+
+
+def check_quantity(errors: dict, field: str, quantity, *, allow_zero: bool = False) -> None:
+    """A quantity of 1 (0 where it deletes) to ``MAX_LINE_QUANTITY``, recorded in ``errors``."""
+    lowest = 0 if allow_zero else 1
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < lowest:
+        message = (
+            _("The quantity must be 0 or more.")
+            if allow_zero
+            else _("The quantity must be at least 1.")
+        )
+        errors[field] = [ValidationError(message, code="INVALID_QUANTITY")]
+    elif quantity > MAX_LINE_QUANTITY:
+        errors[field] = [
+            ValidationError(
+                _("At most %(maximum)d of one product in a checkout.")
+                % {"maximum": MAX_LINE_QUANTITY},
+                code="QUANTITY_GREATER_THAN_LIMIT",
+            )
+        ]
+
+
+def check_line_count(count: int) -> None:
+    if count > MAX_LINES:
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    _("A checkout holds at most %(maximum)d products.") % {"maximum": MAX_LINES},
+                    code="TOO_MANY_LINES",
+                )
+            }
+        )
+
+
+def variants_buyable(variant_ids) -> dict[int, ProductVariant]:
+    """The variants among ``variant_ids`` that buyers can buy now (of a live product: published,
+    of an active seller), with their product, by id."""
+    ids = {pk for pk in variant_ids if is_row_id(pk)}
+    if not ids:
+        return {}
+    return (
+        ProductVariant.objects.select_related("product")
+        .filter(pk__in=ids, product__in=Product.objects.live())
+        .in_bulk()
+    )
+
+
+def unavailable(field: str, *, variant_id, line_id: int | None = None) -> DomainError:
+    """The refusal of a variant that cannot be bought: missing, deleted, unpublished or of
+    a seller that is not active, all told alike."""
+    details = {"variant_id": variant_id}
+    if line_id is not None:
+        details["line_id"] = line_id
+    return DomainError(
+        _("This product is not available for sale."),
+        code="PRODUCT_UNAVAILABLE",
+        field=field,
+        details=details,
+    )
+
+
+def insufficient(field: str, line: CheckoutLine, available: int) -> DomainError:
+    details = {"variant_id": line.variant_id, "available": available}
+    if line.pk is not None:
+        details["line_id"] = line.pk
+    return DomainError(
+        _("Only %(available)d left of this product; %(wanted)d asked for.")
+        % {"available": available, "wanted": line.quantity},
+        code="INSUFFICIENT_STOCK",
+        field=field,
+        details=details,
+    )
+
+
+# ---------------------------------------------------------------- reservations
+
+
+def reserved_until() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(minutes=settings.CHECKOUT_RESERVATION_MINUTES)
+
+
+def reserve(
+    checkout: Checkout, lines: list[CheckoutLine], *, required: dict[int, str]
+) -> list[tuple[CheckoutLine, Stock]]:
+    """Lock the stock of ``lines`` (all of the checkout's, as they will be saved) and
+    answer those that fit in what is left, with their stock, for ``reservations_write``.
+
+    ``required`` maps the variant ids of the lines being added or changed to the field
+    their refusal names: those must fit, else ``INSUFFICIENT_STOCK`` (every short line at
+    once) and nothing is written. The others that no longer fit keep their lapsed
+    reservation, which holds nothing."""
+    stocks = stocks_locked(line.variant_id for line in lines)
+    held = units_held_elsewhere([stock.pk for stock in stocks.values()], checkout_id=checkout.pk)
+    refusals = []
+    fitting = []
+    for line in lines:
+        stock = stocks.get(line.variant_id)
+        available = 0
+        if stock is not None:
+            available = max(stock.quantity - stock.quantity_allocated - held.get(stock.pk, 0), 0)
+        if line.quantity <= available:
+            fitting.append((line, stock))
+        elif line.variant_id in required:
+            refusals.append(insufficient(required[line.variant_id], line, available))
+    if refusals:
+        raise DomainErrors(refusals)
+    return fitting
+
+
+def reservations_write(fitting: list[tuple[CheckoutLine, Stock]]) -> None:
+    """Hold each saved line's quantity on its stock until ``reserved_until()``."""
+    if not fitting:
+        return
+    until = reserved_until()
+    Reservation.objects.bulk_create(
+        [
+            Reservation(line=line, stock=stock, quantity=line.quantity, reserved_until=until)
+            for line, stock in fitting
+        ],
+        update_conflicts=True,
+        unique_fields=["line"],
+        update_fields=["stock", "quantity", "reserved_until"],
+    )
+
+
+def reservations_renew(checkout: Checkout) -> None:
+    """Renew every line's reservation where it still fits: what any write to the
+    checkout does, the buyer being still at it."""
+    lines = list(CheckoutLine.objects.filter(checkout=checkout))
+    if lines:
+        reservations_write(reserve(checkout, lines, required={}))
+
+
+def deliveries_prune(checkout: Checkout) -> None:
+    """Forget the shipping choices of sellers the checkout no longer has lines of."""
+    sellers = CheckoutLine.objects.filter(checkout=checkout).values("variant__product__seller_id")
+    CheckoutDelivery.objects.filter(checkout=checkout).exclude(seller_id__in=sellers).delete()
+
+
+def reservations_delete_ended() -> int:
+    """Delete the reservations whose time has passed; they already hold nothing. Run by
+    the platform (Celery beat, ``checkout.delete_ended_reservations``). Returns how many."""
+    deleted, _by_model = Reservation.objects.filter(reserved_until__lte=timezone.now()).delete()
+    return deleted

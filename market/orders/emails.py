@@ -1,0 +1,153 @@
+"""Order emails: to the buyer (placed, shipped, cancelled) and to each seller's staff
+(a new order). Sent by the Celery tasks of ``market.orders.tasks``, queued on commit.
+
+A buyer may be a guest with nothing but an email address: buyer emails go to the order's
+``email``, in the order's language (the one the buyer checked out in, Vietnamese unless
+they chose another the marketplace offers), and a guest's email carries the link with the
+order's token, which is how a guest follows the order. Staff get theirs in the
+marketplace's language (``in_recipient_language``). Each email sent is an event of the
+order's timeline.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from market.accounts.emails import in_recipient_language, send_to_user
+from market.orders.models import Order, OrderEvent, SellerOrder
+from traceability.resolver_trace import lot_uri
+
+
+def _buyer_language(order: Order) -> str:
+    offered = {code for code, _name in settings.LANGUAGES}
+    return order.language if order.language in offered else settings.LANGUAGE_CODE
+
+
+def order_link(order: Order) -> str:
+    """Where the buyer follows the order: their account's page, or a guest's token link."""
+    base = settings.STOREFRONT_URL.rstrip("/")
+    if order.user_id is None:
+        return f"{base}/orders/track/{order.token}/"
+    return f"{base}/account/orders/{order.number}/"
+
+
+def _send_to_buyer(order: Order, *, kind: str, subject, template: str, context: dict) -> int:
+    with translation.override(_buyer_language(order)):
+        body = render_to_string(
+            template,
+            {
+                "order": order,
+                "name": (order.shipping_address or {}).get("full_name", ""),
+                "link": order_link(order),
+                **context,
+            },
+        ).strip()
+        send_mail(str(subject()), body + "\n", None, [order.email])
+    OrderEvent.objects.create(
+        order=order,
+        seller_order=context.get("seller_order"),
+        type=OrderEvent.Type.EMAIL_SENT,
+        data={"actor": "platform", "email": kind, "to": order.email},
+    )
+    return 1
+
+
+def _lines(seller_order: SellerOrder) -> list[dict]:
+    return [
+        {"line": line, "trace_url": lot_uri(line.lot) if line.lot_id else ""}
+        for line in seller_order.lines.select_related("lot").order_by("pk")
+    ]
+
+
+def send_order_placed(order_id: int) -> int:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return 0
+    parts = [
+        {"seller_order": part, "lines": _lines(part)}
+        for part in order.seller_orders.select_related("seller").order_by("pk")
+    ]
+    return _send_to_buyer(
+        order,
+        kind="placed",
+        subject=lambda: _("Your order %(number)s has been placed") % {"number": order.number},
+        template="orders/email/order_placed.txt",
+        context={"parts": parts, "unpaid": order.status == Order.Status.UNPAID},
+    )
+
+
+def send_seller_order_shipped(seller_order_id: int) -> int:
+    part = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()
+    if part is None:
+        return 0
+    return _send_to_buyer(
+        part.order,
+        kind="shipped",
+        subject=lambda: (
+            _("%(seller)s has shipped your order %(number)s")
+            % {"seller": part.seller.name, "number": part.order.number}
+        ),
+        template="orders/email/seller_order_shipped.txt",
+        context={"seller_order": part, "lines": _lines(part)},
+    )
+
+
+def send_seller_order_cancelled(seller_order_id: int) -> int:
+    part = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()
+    if part is None:
+        return 0
+    return _send_to_buyer(
+        part.order,
+        kind="cancelled",
+        subject=lambda: (
+            _("Part of your order %(number)s has been cancelled") % {"number": part.order.number}
+        ),
+        template="orders/email/seller_order_cancelled.txt",
+        context={"seller_order": part, "lines": _lines(part)},
+    )
+
+
+def send_order_cancelled(order_id: int) -> int:
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        return 0
+    return _send_to_buyer(
+        order,
+        kind="cancelled",
+        subject=lambda: _("Your order %(number)s has been cancelled") % {"number": order.number},
+        template="orders/email/order_cancelled.txt",
+        context={"expired": order.status == Order.Status.EXPIRED},
+    )
+
+
+def send_seller_new_order(seller_order_id: int) -> int:
+    """One email to each active owner and staff member of the seller; returns how many."""
+    part = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()
+    if part is None:
+        return 0
+    lines = _lines(part)
+    members = part.seller.memberships.select_related("user").filter(user__is_active=True)
+    sent = 0
+    for membership in members.order_by("pk"):
+        user = membership.user
+        if not user.email:
+            continue
+        with in_recipient_language(user):
+            send_to_user(
+                user,
+                subject=_("New order %(number)s for %(seller)s")
+                % {"number": part.number, "seller": part.seller.name},
+                template="orders/email/seller_new_order.txt",
+                context={"seller_order": part, "order": part.order, "lines": lines},
+            )
+        sent += 1
+    if sent:
+        OrderEvent.objects.create(
+            order=part.order,
+            seller_order=part,
+            type=OrderEvent.Type.EMAIL_SENT,
+            data={"actor": "platform", "email": "seller_new_order", "recipients": sent},
+        )
+    return sent

@@ -41,7 +41,7 @@ DOCUMENTS = {
         checkoutCustomerAttach(token: $token) {{ {PAYLOAD} }} }}""",
     "checkoutComplete": """mutation($token: String!) {
         checkoutComplete(token: $token) {
-          order { number total sellerOrders { number lines { sku quantity } } }
+          order { number total { amount } sellerOrders { number lines { sku quantity } } }
           orderToken errors { field code } } }""",
 }
 QUERY = f"query($token: String!) {{ checkout(token: $token) {{ {CHECKOUT_FIELDS} }} }}"

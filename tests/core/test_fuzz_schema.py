@@ -21,11 +21,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from catalog.models import OcopCertificate, Product
+from market.checkout import services as checkout_services
+from market.checkout.models import CheckoutLine
 from market.core import throttle
 from market.schema import schema
 from search import services as search_services
 from search.client import ALIAS
 from tests.checkout.factories import ShippingMethodFactory
+from tests.checkout.flow import ADDRESS
 from tests.core.graphql_fuzz import requests
 from tests.factories import (
     CategoryFactory,
@@ -34,6 +37,7 @@ from tests.factories import (
     StockFactory,
     VariantFactory,
 )
+from tests.orders.factories import fuzz_objects
 from tests.traceability.graphql_world import build_world
 from traceability.models import AuditEntry
 
@@ -118,11 +122,25 @@ def known_objects(roles, search_index):
         ("ShippingMethod", ShippingMethodFactory(seller=roles["seller"])),
         ("ShippingMethod", ShippingMethodFactory(seller=roles["seller"], is_active=False)),
     ]
+    order_objects, order_texts = fuzz_objects(roles)
+    objects += order_objects
+    # Checkouts are found by token: a guest's and a buyer's, with lines as mutation arguments.
+    guest = checkout_services.checkout_create(
+        by=None,
+        lines=[{"variant_id": variants[0].pk, "quantity": 1}],
+        email="khach@example.vn",
+        shipping_address=ADDRESS,
+    )
+    mine = checkout_services.checkout_create(
+        by=roles["buyer"], lines=[{"variant_id": variants[2].pk, "quantity": 1}]
+    )
+    objects += [("CheckoutLine", line) for line in CheckoutLine.objects.all()]
     ids = {to_global_id(type_name, item.pk) for type_name, item in objects}
     texts = {
         getattr(item, "slug", None) or getattr(item, "code", None) or getattr(item, "email", "")
         for _, item in objects
     }
+    texts |= order_texts | {str(guest.token), str(mine.token), "cod"}
     return ids, texts - {""}
 
 

@@ -9,13 +9,15 @@ from traceability.resolver_trace import lot_uri
 pytestmark = pytest.mark.django_db
 
 ORDER_FIELDS = """
-    id number status paymentStatus email token subtotal shippingTotal total paymentMethod
+    id number status paymentStatus email token paymentMethod
+    subtotal { amount } shippingTotal { amount } total { amount currency }
     shippingAddress { fullName phone ward province }
     sellerOrders {
-        id number status carrier trackingNumber shippingPrice subtotal total
+        id number status carrier trackingNumber
+        shippingPrice { amount } subtotal { amount } total { amount }
         seller { name }
         lines {
-            id productName variantName sku unitPrice quantity total
+            id productName variantName sku quantity unitPrice { amount } total { amount }
             variant { sku } lot { code } traceUrl
         }
     }
@@ -27,13 +29,14 @@ SELLER_ORDERS = """
 query($filter: SellerOrderFilterInput, $first: Int) {
   sellerOrders(first: $first, filter: $filter) {
     totalCount
-    edges { node { number status order { number total sellerOrders { number } } lines { sku } } }
+    edges { node { number status lines { sku }
+      order { number total { amount } sellerOrders { number } } } }
   }
 }
 """
 ORDERS = """query($filter: OrderFilterInput) {
   orders(first: 10, filter: $filter) { totalCount edges { node { number } } } }"""
-ME_ORDERS = "{ me { orders(first: 10) { totalCount edges { node { number total } } } } }"
+ME_ORDERS = "{ me { orders(first: 10) { totalCount edges { node { number total { amount } } } } } }"
 
 
 def ask(graphql, auth_headers, user, query, variables=None):
@@ -49,7 +52,7 @@ def test_the_buyer_reads_the_whole_order_with_lots_and_timeline(graphql, auth_he
     assert order["number"] == world.order.number
     assert order["id"] == to_global_id("Order", world.order.pk)
     assert (order["status"], order["paymentStatus"]) == ("PLACED", "UNPAID")
-    assert order["total"] == world.order.total
+    assert order["total"] == {"amount": world.order.total, "currency": "VND"}
     assert order["token"] == str(world.order.token)
     assert order["shippingAddress"]["province"] == "Khánh Hòa"
     parts = {part["number"]: part for part in order["sellerOrders"]}
@@ -63,7 +66,7 @@ def test_the_buyer_reads_the_whole_order_with_lots_and_timeline(graphql, auth_he
     (line,) = shipped["lines"]
     assert line["lot"] == {"code": world.lot.code}
     assert line["traceUrl"] == lot_uri(world.lot)
-    assert line["total"] == line["unitPrice"] * line["quantity"]
+    assert line["total"]["amount"] == line["unitPrice"]["amount"] * line["quantity"]
     assert parts[world.other_part.number]["lines"][0]["lot"] is None
     assert parts[world.other_part.number]["lines"][0]["traceUrl"] is None
     types = [event["type"] for event in order["events"]]
@@ -102,7 +105,7 @@ def test_a_guest_reads_their_order_by_token_only(graphql, auth_headers, world):
     assert order["number"] == world.guest_order.number
     assert order["email"] == "khach@example.vn"
     assert [part["number"] for part in order["sellerOrders"]] == [world.guest_part.number]
-    assert order["total"] == world.guest_order.total
+    assert order["total"]["amount"] == world.guest_order.total
     for token in ("00000000-0000-0000-0000-000000000000", "nope", ""):
         assert ask(graphql, auth_headers, None, BY_TOKEN, {"token": token})["data"] == {
             "orderByToken": None
@@ -167,7 +170,7 @@ def test_an_operator_filters_seller_orders_by_seller(graphql, auth_headers, worl
     )
     page = body["data"]["sellerOrders"]
     assert [edge["node"]["number"] for edge in page["edges"]] == [world.other_part.number]
-    assert page["edges"][0]["node"]["order"]["total"] == world.order.total
+    assert page["edges"][0]["node"]["order"]["total"] == {"amount": world.order.total}
 
 
 @pytest.mark.parametrize(
@@ -202,7 +205,7 @@ def test_me_orders_lists_the_buyers_own(graphql, auth_headers, world):
     body = ask(graphql, auth_headers, world.own_buyer, ME_ORDERS)
     assert body["data"]["me"]["orders"] == {
         "totalCount": 1,
-        "edges": [{"node": {"number": world.order.number, "total": world.order.total}}],
+        "edges": [{"node": {"number": world.order.number, "total": {"amount": world.order.total}}}],
     }
     assert (
         ask(graphql, auth_headers, world.other_buyer, ME_ORDERS)["data"]["me"]["orders"][

@@ -10,9 +10,12 @@ from tests.orders.factories import lot_of, place, stocked_variant
 
 pytestmark = pytest.mark.django_db
 
-LINES = "lines { sku unitPrice total variant { sku stock { quantity } } lot { code } traceUrl }"
+LINES = (
+    "lines { sku unitPrice { amount } total { amount } variant { sku stock { quantity } }"
+    " lot { code } traceUrl }"
+)
 PART = f"number status seller {{ name }} {LINES}"
-ORDER = f"""number total status shippingAddress {{ province }}
+ORDER = f"""number total {{ amount }} status shippingAddress {{ province }}
     sellerOrders {{ {PART} }}
     events {{ type actor sellerOrder {{ number }} }}"""
 SELLER_ORDERS = f"""query($first: Int) {{ sellerOrders(first: $first) {{ totalCount

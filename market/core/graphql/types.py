@@ -13,6 +13,15 @@ def vnd(amount: int | None) -> Money | None:
     return None if amount is None else Money(amount=amount, currency="VND")
 
 
+def money_of(attribute: str):
+    """A resolver answering the root's whole-VND ``attribute`` as ``Money``."""
+
+    def resolve(root, _info):
+        return vnd(getattr(root, attribute))
+
+    return resolve
+
+
 class LanguageCodeEnum(graphene.Enum):
     VI = "vi"
     EN = "en"

@@ -1,8 +1,9 @@
 """GraphQL types of orders: the order, each seller's part, its lines, the timeline.
 
-Money is whole VND (``Int``). A seller's staff reach an order only through their own
-seller orders: on the ``Order`` they see its number, address and buyer's email, their
-parts alone under ``sellerOrders``, and no totals (those sum other sellers' parts).
+Money is ``Money`` (whole VND), as in the catalog and the checkout. A seller's staff
+reach an order only through their own seller orders: on the ``Order`` they see its number,
+address and buyer's email, their parts alone under ``sellerOrders``, and no totals (those
+sum other sellers' parts).
 """
 
 import graphene
@@ -11,6 +12,7 @@ from graphene_django import DjangoObjectType
 from catalog.graphql.types import ProductVariant
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.dataloaders import resolve_related, then
+from market.core.graphql.types import Money, money_of, vnd
 from market.orders import models, selectors
 from market.orders.graphql.dataloaders import (
     EventsByOrderLoader,
@@ -84,8 +86,8 @@ class OrderAddress(graphene.ObjectType):
 
 
 class OrderLine(DjangoObjectType):
-    unit_price = graphene.Int(required=True, description="Whole VND, as charged.")
-    total = graphene.Int(required=True, description="Whole VND: unit price × quantity.")
+    unit_price = graphene.Field(Money, required=True, description="As charged.")
+    total = graphene.Field(Money, required=True, description="Unit price × quantity.")
     variant = graphene.Field(
         ProductVariant, description="The variant bought; null once it was deleted."
     )
@@ -111,6 +113,8 @@ class OrderLine(DjangoObjectType):
 
     resolve_variant = resolve_related("variant", VariantByIdLoader)
     resolve_lot = resolve_related("lot", LotByIdLoader)
+    resolve_unit_price = money_of("unit_price")
+    resolve_total = money_of("total")
 
     @staticmethod
     def resolve_trace_url(root: models.OrderLine, info):
@@ -123,9 +127,9 @@ class SellerOrder(DjangoObjectType):
     status = graphene.Field(SellerOrderStatusEnum, required=True)
     seller = graphene.Field("market.sellers.graphql.types.Seller", required=True)
     order = graphene.Field(lambda: Order, required=True)
-    shipping_price = graphene.Int(required=True, description="Whole VND.")
-    subtotal = graphene.Int(required=True, description="Whole VND: the lines.")
-    total = graphene.Int(required=True, description="Whole VND: the lines and shipping.")
+    shipping_price = graphene.Field(Money, required=True)
+    subtotal = graphene.Field(Money, required=True, description="The lines.")
+    total = graphene.Field(Money, required=True, description="The lines and shipping.")
     lines = graphene.List(graphene.NonNull(OrderLine), required=True)
 
     class Meta:
@@ -166,6 +170,9 @@ class SellerOrder(DjangoObjectType):
 
     resolve_status = _choice("status")
     resolve_seller = resolve_related("seller", SellerByIdLoader)
+    resolve_shipping_price = money_of("shipping_price")
+    resolve_subtotal = money_of("subtotal")
+    resolve_total = money_of("total")
 
     @staticmethod
     def resolve_order(root: models.SellerOrder, info):
@@ -246,9 +253,9 @@ class Order(DjangoObjectType):
     token = graphene.UUID(
         description="What a guest holds to read the order; null for a seller's staff."
     )
-    subtotal = graphene.Int(description="Whole VND: every line. Null for a seller's staff.")
-    shipping_total = graphene.Int(description="Whole VND. Null for a seller's staff.")
-    total = graphene.Int(description="Whole VND: lines and shipping. Null for a seller's staff.")
+    subtotal = graphene.Field(Money, description="Every line. Null for a seller's staff.")
+    shipping_total = graphene.Field(Money, description="Null for a seller's staff.")
+    total = graphene.Field(Money, description="Lines and shipping. Null for a seller's staff.")
     seller_orders = graphene.List(
         graphene.NonNull(SellerOrder),
         required=True,
@@ -296,15 +303,15 @@ class Order(DjangoObjectType):
 
     @staticmethod
     def resolve_subtotal(root: models.Order, info):
-        return root.subtotal if sees_whole(root, info) else None
+        return vnd(root.subtotal) if sees_whole(root, info) else None
 
     @staticmethod
     def resolve_shipping_total(root: models.Order, info):
-        return root.shipping_total if sees_whole(root, info) else None
+        return vnd(root.shipping_total) if sees_whole(root, info) else None
 
     @staticmethod
     def resolve_total(root: models.Order, info):
-        return root.total if sees_whole(root, info) else None
+        return vnd(root.total) if sees_whole(root, info) else None
 
     @staticmethod
     def resolve_seller_orders(root: models.Order, info):

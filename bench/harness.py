@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -164,16 +165,20 @@ def setup_django(env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_app(server_url: str, database: str, work_prefix: str) -> Iterator[tuple[dict, Path]]:
+def throwaway_app(
+    server_url: str, database: str, work_prefix: str, **settings: str
+) -> Iterator[tuple[dict, Path]]:
     """A work directory with a media root, ``database`` created and migrated, Django set up.
 
-    Yields the app's environment and the work directory; the database and the
-    directory are removed on leaving, also on failure.
+    Yields the app's environment (``settings`` added) and the work directory; the database
+    and the directory are removed on leaving, also on failure.
     """
     work_dir = Path(tempfile.mkdtemp(prefix=work_prefix))
     media_root = work_dir / "media"
     media_root.mkdir()
-    env = app_environment(database_url(server_url, database), MEDIA_ROOT=str(media_root))
+    env = app_environment(
+        database_url(server_url, database), MEDIA_ROOT=str(media_root), **settings
+    )
     created = False
     try:
         recreate_database(server_url, database)
@@ -377,6 +382,39 @@ def served(env: dict[str, str], log_path: Path, *, workers: int = 1) -> Iterator
         yield port
     finally:
         stop_server(server)
+
+
+def start_worker(env: dict[str, str], log_path: Path, *, name: str) -> subprocess.Popen:
+    """A Celery worker on Redis (``env``'s ``REDIS_URL``, this process set up with it), as
+    tests/e2e/test_origin_propagation.py starts one; in its own process group, so
+    ``stop_server`` stops it."""
+    from market.celery import app as celery_app
+    from market.core.tasks import ping
+
+    # Tasks left on this Redis database by an earlier run would be delivered first.
+    celery_app.control.purge()
+    log = log_path.open("wb")
+    worker = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "market", "worker", "--pool=solo",
+            "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip",
+            "-n", f"{name}-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        if ping.apply_async(args=["ready"]).get(timeout=60) != {"pong": "ready"}:
+            raise BenchError("the Celery worker answered the wrong thing")
+    except Exception as error:
+        stop_server(worker)
+        raise BenchError(
+            f"the Celery worker did not answer ({error!r}):\n{log_path.read_text()}"
+        ) from error
+    return worker
 
 
 def post_graphql(port: int, body: bytes) -> tuple[float, dict]:

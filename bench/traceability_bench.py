@@ -97,38 +97,6 @@ def machine_load() -> dict:
 # ---------------------------------------------------------------- the worker
 
 
-def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    """A Celery worker on Redis, as tests/e2e/test_origin_propagation.py starts one; in its
-    own process group, so ``harness.stop_server`` stops it."""
-    from market.celery import app as celery_app
-    from market.core.tasks import ping
-
-    # Tasks left on this Redis database by an earlier run would be delivered first.
-    celery_app.control.purge()
-    log = log_path.open("wb")
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "market", "worker", "--pool=solo",
-            "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip",
-            "-n", f"bench-trace-{uuid.uuid4().hex[:8]}@%h",
-        ],
-        cwd=harness.ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        if ping.apply_async(args=["ready"]).get(timeout=60) != {"pong": "ready"}:
-            raise harness.BenchError("the Celery worker answered the wrong thing")
-    except Exception as error:
-        harness.stop_server(worker)
-        raise harness.BenchError(
-            f"the Celery worker did not answer ({error!r}):\n{log_path.read_text()}"
-        ) from error
-    return worker
-
-
 # ---------------------------------------------------------------- main
 
 
@@ -239,7 +207,7 @@ def run(args: argparse.Namespace, cleanup: harness.Cleanup) -> dict:
     rebuild = rebuild_index()
     rebuild_seconds = time.perf_counter() - started
     connections.close_all()
-    worker = start_worker(env, work_dir / "worker.log")
+    worker = harness.start_worker(env, work_dir / "worker.log", name="bench-trace")
     cleanup.add("worker", lambda: harness.stop_server(worker))
     suspension = timing.time_suspension(
         auditor=generated.auditor,

@@ -266,6 +266,9 @@ CELERY_BEAT_SCHEDULE = {
 # Checkout and orders. A line's stock is reserved this long while the buyer shops; an
 # order paid online waits this long for its payment before it gives its stock back.
 CHECKOUT_RESERVATION_MINUTES = env_int("CHECKOUT_RESERVATION_MINUTES", 10, minimum=1)
+# Guest checkouts started from one network (an IPv4 address, an IPv6 /64) may hold stock:
+# this many are allowed, so a script cannot reserve a cooperative's whole stock.
+CHECKOUT_GUEST_CREATIONS_PER_ADDRESS = env_rate("CHECKOUT_GUEST_CREATIONS_PER_ADDRESS", "60/hour")
 ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
 # The payment methods a checkout offers, in this order (``payments.methods``).
 PAYMENT_METHODS = env_list("PAYMENT_METHODS", ["cod"])

@@ -356,3 +356,20 @@ def test_attaching_needs_a_signed_in_buyer_and_merges(graphql, auth_headers, sho
         "token": str(own.token),
         "lines": [{"quantity": 3}],
     }
+
+
+GUEST_CREATE = """mutation { checkoutCreate(input: {email: "khach@example.vn"}) {
+  checkout { token } errors { field code message retryAfter } } }"""
+
+
+def test_guest_checkouts_from_one_address_are_counted(graphql, settings):
+    # Each guest checkout may hold stock: a script must not open them without end.
+    settings.CHECKOUT_GUEST_CREATIONS_PER_ADDRESS = "2/hour"
+    answers = [graphql(GUEST_CREATE)[1]["data"]["checkoutCreate"] for _ in range(3)]
+
+    assert [answer["errors"] for answer in answers[:2]] == [[], []]
+    (refusal,) = answers[2]["errors"]
+    assert refusal["code"] == "TOO_MANY_ATTEMPTS"
+    assert refusal["retryAfter"] > 0
+    assert answers[2]["checkout"] is None
+    assert Checkout.objects.filter(user__isnull=True).count() == 2

@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from market.accounts.models import User
@@ -365,6 +366,22 @@ def test_every_write_renews_the_reservations_and_reads_do_not(variant):
 
     services.checkout_email_update(by=None, token=_token(checkout), email="lan@example.vn")
     assert Reservation.objects.get().reserved_until > soon + datetime.timedelta(minutes=8)
+
+
+def test_a_reservation_with_more_than_half_its_time_left_is_left_as_it_is(variant):
+    # A buyer going quickly through the steps locks no stock row on each of them.
+    checkout = services.checkout_create(by=None, lines=lines_of([variant], 2))
+    later = timezone.now() + datetime.timedelta(minutes=6)
+    Reservation.objects.update(reserved_until=later)
+
+    with CaptureQueriesContext(connection) as queries:
+        services.checkout_email_update(by=None, token=_token(checkout), email="lan@example.vn")
+
+    assert Reservation.objects.get().reserved_until == later
+    assert not any(
+        "FOR UPDATE" in query["sql"] and "catalog_stock" in query["sql"]
+        for query in queries.captured_queries
+    )
 
 
 def test_a_lapsed_line_is_renewed_only_if_the_stock_is_still_there(variant):

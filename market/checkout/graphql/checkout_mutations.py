@@ -18,6 +18,7 @@ from market.checkout.graphql.checkout_types import (
     CheckoutAddressInput,
     PaymentAction,
 )
+from market.core import throttle
 from market.core.errors import DomainError, DomainErrors
 from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
 from market.core.graphql.types import Money, vnd
@@ -50,6 +51,7 @@ CheckoutErrorCode = error_codes(
     "DELIVERY_METHOD_NOT_APPLICABLE",
     "PAYMENT_METHOD_REQUIRED",
     "PAYMENT_METHOD_UNAVAILABLE",
+    "TOO_MANY_ATTEMPTS",
 )
 CheckoutError = error_type_for(
     "CheckoutError",
@@ -60,6 +62,7 @@ CheckoutError = error_type_for(
     seller=graphene.ID(description="The seller whose group is at fault, if one is."),
     old_price=graphene.Field(Money, description="PRICE_CHANGED: the price when added."),
     new_price=graphene.Field(Money, description="PRICE_CHANGED: the price now."),
+    retry_after=graphene.Int(description="TOO_MANY_ATTEMPTS: seconds to wait."),
 )
 
 
@@ -110,13 +113,17 @@ def _lines_to_add(rows, field: str = "lines") -> list[dict]:
     ]
 
 
-def _checkout_perform(service, unpack):
+def _checkout_perform(service, unpack, *, counted_per_address: bool = False):
     """A ``perform`` calling ``service(by=…, **unpack(data))`` and answering its checkout,
-    fresh: the request's loaders forget what they knew of it."""
+    fresh: the request's loaders forget what they knew of it. ``counted_per_address``: the
+    service also takes the caller's ``client_address`` (it throttles by network)."""
 
     def perform(cls, _root, info, **data):
         try:
-            checkout = service(by=info.context.user, **unpack(data))
+            arguments = unpack(data)
+            if counted_per_address:
+                arguments["client_address"] = throttle.client_address(info.context)
+            checkout = service(by=info.context.user, **arguments)
         except DomainError as error:
             raise _shown(error) from None
         CheckoutStateLoader(info.context).clear(checkout)
@@ -177,7 +184,7 @@ class CheckoutCreate(BaseMutation):
         fields["lines"] = _lines_to_add(fields.get("lines"))
         return fields
 
-    perform = _checkout_perform(services.checkout_create, _unpack)
+    perform = _checkout_perform(services.checkout_create, _unpack, counted_per_address=True)
 
 
 class CheckoutLinesAdd(BaseMutation):

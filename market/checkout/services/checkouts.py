@@ -6,6 +6,7 @@ a buyer who already has one adds the lines to it and answers it, as a guest's ch
 merges into it on sign-in. A guest gets a new checkout each time, reached by its token.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -30,6 +31,7 @@ from market.checkout.services.common import (
 )
 from market.checkout.services.lines import lines_add
 from market.checkout.shipping_selectors import shipping_methods_offered
+from market.core import throttle
 from market.core.addresses import address_clean
 from market.core.errors import DomainError, DomainErrors
 from market.core.permissions import is_row_id
@@ -76,11 +78,22 @@ def _language() -> str:
 
 @transaction.atomic
 def checkout_create(
-    *, by, lines: list[dict] | None = None, email=None, shipping_address=None
+    *,
+    by,
+    lines: list[dict] | None = None,
+    email=None,
+    shipping_address=None,
+    client_address: str | None = None,
 ) -> Checkout:
     """A new checkout with ``lines`` (``variant_id``, ``quantity``), and optionally the
     buyer's email and delivery address; a signed-in buyer's open checkout if they have one
-    (the lines are added to it). Anyone may create one; a guest keeps its token."""
+    (the lines are added to it). Anyone may create one; a guest keeps its token.
+
+    Each guest checkout may hold stock for a while: new ones are counted per network of
+    ``client_address`` (``settings.CHECKOUT_GUEST_CREATIONS_PER_ADDRESS``), so a script
+    cannot hold a cooperative's whole stock with checkouts it never completes (a buyer has
+    one checkout at most, by a constraint). Refused with ``Throttled``; ``None`` (the
+    platform, the demo loader) is not counted."""
     cleaned: dict = {}
     if email is not None:
         cleaned["email"] = _clean_email(email)
@@ -94,6 +107,16 @@ def checkout_create(
         if checkout is None:
             checkout = Checkout(user=by, email=by.email)
     else:
+        if client_address is not None:
+            throttle.attempt(
+                [
+                    throttle.Limit(
+                        "checkout-create/address",
+                        settings.CHECKOUT_GUEST_CREATIONS_PER_ADDRESS,
+                        (throttle.address_key(client_address),),
+                    )
+                ]
+            )
         checkout = Checkout()
     if checkout.pk is None:
         checkout.language = _language()

@@ -195,10 +195,28 @@ def reservations_write(fitting: list[tuple[CheckoutLine, Stock]]) -> None:
 
 def reservations_renew(checkout: Checkout) -> None:
     """Renew every line's reservation where it still fits: what any write to the
-    checkout does, the buyer being still at it."""
-    lines = list(CheckoutLine.objects.filter(checkout=checkout))
-    if lines:
-        reservations_write(reserve(checkout, lines, required={}))
+    checkout does, the buyer being still at it.
+
+    Only when a line's reservation is missing, lapsed or past half its time: a buyer
+    going through the steps in a minute renews nothing (no stock row locked, nothing
+    written), and one who takes longer keeps the stock as long as they are at it."""
+    lines = list(CheckoutLine.objects.filter(checkout=checkout).select_related("reservation"))
+    if not lines:
+        return
+    half = datetime.timedelta(minutes=settings.CHECKOUT_RESERVATION_MINUTES) / 2
+    fresh_until = timezone.now() + half
+    if all(_reservation_fresh(line, fresh_until) for line in lines):
+        return
+    reservations_write(reserve(checkout, lines, required={}))
+
+
+def _reservation_fresh(line: CheckoutLine, fresh_until: datetime.datetime) -> bool:
+    reservation = getattr(line, "reservation", None)
+    return (
+        reservation is not None
+        and reservation.quantity == line.quantity
+        and reservation.reserved_until > fresh_until
+    )
 
 
 def deliveries_prune(checkout: Checkout) -> None:

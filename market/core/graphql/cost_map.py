@@ -275,7 +275,7 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     # times; the chain a client asks for (seven levels in GraphiQL's query) stops at
     # the named type, whose ``ofType`` is null.
     "__Type": lists(
-        fields=3, inputFields=1, enumValues=1.2, interfaces=0.15, possibleTypes=0.1, ofType=0.5
+        fields=3, inputFields=1, enumValues=1.3, interfaces=0.15, possibleTypes=0.1, ofType=0.5
     ),
     "__Field": lists(args=0.3),
     "__Directive": lists(args=1, locations=3),

@@ -61,7 +61,9 @@ def _lines(seller_order: SellerOrder) -> list[dict]:
     ]
 
 
-def send_order_placed(order_id: int) -> int:
+def send_order_placed_emails(order_id: int) -> int:
+    """A placed order's emails, the order and its parts read once: the buyer's, then each
+    seller's staff's. Returns how many were sent."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
         return 0
@@ -69,13 +71,17 @@ def send_order_placed(order_id: int) -> int:
         {"seller_order": part, "lines": _lines(part)}
         for part in order.seller_orders.select_related("seller").order_by("pk")
     ]
-    return _send_to_buyer(
+    sent = _send_to_buyer(
         order,
         kind="placed",
         subject=lambda: _("Your order %(number)s has been placed") % {"number": order.number},
         template="orders/email/order_placed.txt",
         context={"parts": parts, "unpaid": order.status == Order.Status.UNPAID},
     )
+    for part in parts:
+        part["seller_order"].order = order
+        sent += _send_seller_new_order(part["seller_order"], part["lines"])
+    return sent
 
 
 def send_seller_order_shipped(seller_order_id: int) -> int:
@@ -122,12 +128,8 @@ def send_order_cancelled(order_id: int) -> int:
     )
 
 
-def send_seller_new_order(seller_order_id: int) -> int:
+def _send_seller_new_order(part: SellerOrder, lines: list[dict]) -> int:
     """One email to each active owner and staff member of the seller; returns how many."""
-    part = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()
-    if part is None:
-        return 0
-    lines = _lines(part)
     members = part.seller.memberships.select_related("user").filter(user__is_active=True)
     sent = 0
     for membership in members.order_by("pk"):

@@ -16,18 +16,12 @@ def expire_unpaid_orders() -> int:
     return expiry.orders_expire_unpaid()
 
 
-@shared_task(name="orders.send_order_placed_email", ignore_result=True)
-def send_order_placed_email(order_id: int) -> int:
+@shared_task(name="orders.send_order_placed_emails", ignore_result=True)
+def send_order_placed_emails(order_id: int) -> int:
+    """The buyer's "placed" email and each seller's "new order" email; how many were sent."""
     from market.orders import emails
 
-    return emails.send_order_placed(order_id)
-
-
-@shared_task(name="orders.send_seller_new_order_email", ignore_result=True)
-def send_seller_new_order_email(seller_order_id: int) -> int:
-    from market.orders import emails
-
-    return emails.send_seller_new_order(seller_order_id)
+    return emails.send_order_placed_emails(order_id)
 
 
 @shared_task(name="orders.send_seller_order_shipped_email", ignore_result=True)

@@ -136,19 +136,38 @@ def test_a_resolver_that_fails_answers_a_typed_error(settings, caplog, debug):
     assert any(record.exc_info for record in caplog.records)
 
 
-def test_a_mutation_that_cannot_open_its_transaction_answers_a_typed_error(caplog):
+def test_mutations_that_cannot_open_their_transaction_answer_a_typed_error(caplog):
+    # Several mutations share the operation's transaction, opened before they run.
     client = Client(raise_request_exception=False)
+    both = "mutation { a: tokensRevokeAll { revokedCount } b: tokensRevokeAll { revokedCount } }"
 
     with caplog.at_level(logging.ERROR):
         response = client.post(
-            "/graphql/",
-            {"query": "mutation { tokensRevokeAll { revokedCount } }"},
-            content_type="application/json",
-            **ENGLISH,
+            "/graphql/", {"query": both}, content_type="application/json", **ENGLISH
         )
 
     assert response.status_code == 500
     assert response.json() == INTERNAL_ERROR
+    assert any(record.exc_info for record in caplog.records)
+
+
+def test_a_lone_mutation_that_cannot_open_its_transaction_answers_a_typed_error(caplog):
+    # A lone mutation's transaction is its own, opened by BaseMutation once the caller
+    # may call it: the failure is that field's, still typed and logged.
+    client = Client(raise_request_exception=False)
+    guest = 'mutation { checkoutCreate(input: {email: "khach@example.vn"}) { errors { code } } }'
+
+    with caplog.at_level(logging.ERROR):
+        response = client.post(
+            "/graphql/", {"query": guest}, content_type="application/json", **ENGLISH
+        )
+
+    body = response.json()
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert body["data"] == {"checkoutCreate": None}
+    assert [(error["message"], error["extensions"]["code"]) for error in body["errors"]] == [
+        ("Internal server error.", "INTERNAL_ERROR")
+    ]
     assert any(record.exc_info for record in caplog.records)
 
 

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from graphql import get_introspection_query
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,24 @@ def test_a_bearer_token_signs_in(graphql, auth_headers):
 
     assert status == 200
     assert body["data"]["me"] == {"email": "token@example.vn"}
+
+
+GUEST_CHECKOUT = 'checkoutCreate(input: {email: "khach@example.vn"}) { errors { code } }'
+
+
+def savepoints_of(client, document: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/graphql/", {"query": document}, content_type="application/json")
+    assert response.status_code == 200
+    assert "errors" not in response.json(), response.json()
+    return sum(query["sql"].startswith("SAVEPOINT") for query in queries.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_mutation_is_its_own_transaction_and_several_share_one(client):
+    # ATOMIC_MUTATIONS wraps an operation's mutations in one transaction; for a lone
+    # mutation BaseMutation's own transaction is the outermost, with no savepoint of its own.
+    one = savepoints_of(client, f"mutation {{ {GUEST_CHECKOUT} }}")
+    two = savepoints_of(client, f"mutation {{ a: {GUEST_CHECKOUT} b: {GUEST_CHECKOUT} }}")
+
+    assert (one, two) == (1, 4)  # the service's; then each mutation's and each service's

@@ -29,7 +29,7 @@ from graphql import (
     validate_schema,
 )
 from graphql.error import GraphQLSyntaxError
-from graphql.language import Node, StringValueNode
+from graphql.language import FieldNode, Node, StringValueNode
 from graphql.language.location import get_location
 
 from market.core.errors import DomainError
@@ -437,11 +437,14 @@ class MarketGraphQLView(GraphQLView):
                     graphene_settings.ATOMIC_MUTATIONS is True
                     or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
                 )
+                and _may_run_several_mutations(operation_ast)
             ):
                 # ATOMIC_MUTATIONS: the operation's mutations commit together; a refusal
                 # (``errors``) undoes its own mutation only, in BaseMutation.mutate.
                 with transaction.atomic():
                     return execute(schema, document, **options)
+            # One mutation is one transaction already (BaseMutation's): wrapping it again
+            # would only add a savepoint, two more round trips to the database.
             return execute(schema, document, **options)
         except Exception as error:
             return ExecutionResult(errors=[error])
@@ -494,3 +497,12 @@ class MarketGraphQLView(GraphQLView):
         if formatted.get("path") is not None:
             answer["path"] = formatted["path"]
         return answer
+
+
+def _may_run_several_mutations(operation_ast) -> bool:
+    """Whether the operation names more than one root mutation field (fragments at the
+    root count as several, whatever they hold)."""
+    selections = operation_ast.selection_set.selections
+    if not all(isinstance(selection, FieldNode) for selection in selections):
+        return True
+    return sum(selection.name.value != "__typename" for selection in selections) > 1

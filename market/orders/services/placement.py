@@ -118,11 +118,9 @@ def order_place(
         ]
     )
     _record_placed(order, user=order.user)
-    transaction.on_commit(partial(tasks.send_order_placed_email.delay, order.pk), robust=True)
-    for seller_order in seller_orders:
-        transaction.on_commit(
-            partial(tasks.send_seller_new_order_email.delay, seller_order.pk), robust=True
-        )
+    # One task for the buyer's email and every seller's: one message to queue in the
+    # request, the order read once by the worker.
+    transaction.on_commit(partial(tasks.send_order_placed_emails.delay, order.pk), robust=True)
     return order
 
 

@@ -43,7 +43,6 @@ from search_catalog import fill_catalog
 
 RESULTS = harness.RESULTS_DIR / "checkout.json"
 BENCH_DATABASE = "market_bench_checkout"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SEED = 20261201
 HOT_STOCK = 30
 POOL_STOCK = 10_000
@@ -85,14 +84,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=240, help="orders to place in all")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     harness.add_server_url_argument(parser)
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get("BENCH_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or DEFAULT_REDIS_URL,
-        help="Redis of Celery and the throttles (env BENCH_REDIS_URL, then REDIS_URL); its "
-        "default queue is purged first",
-    )
+    harness.add_redis_url_argument(parser)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     return parser.parse_args(argv)
 

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_SERVER_URL = "postgres://market:market@127.0.0.1:5433/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_ELASTICSEARCH_URL = "http://127.0.0.1:9200"
 # Left unconfigured unless a benchmark names one again: the figures are those of
 # Django, graphene and PostgreSQL, Celery runs eagerly (no broker) and throttles
@@ -55,6 +56,17 @@ def add_server_url_argument(parser: argparse.ArgumentParser) -> None:
         "--server-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER_URL),
         help="PostgreSQL to create the benchmark database on (env BENCH_POSTGRES_URL)",
+    )
+
+
+def add_redis_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or DEFAULT_REDIS_URL,
+        help="Redis of the Celery worker (env BENCH_REDIS_URL, then REDIS_URL); its default "
+        "queue is purged first",
     )
 
 

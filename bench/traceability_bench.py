@@ -40,7 +40,6 @@ from traceability_data import check_generated, generate
 RESULTS = harness.RESULTS_DIR / "traceability.json"
 
 BENCH_DATABASE = "market_bench_trace"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SEED = 20251201
 
 TARGETS = {
@@ -67,14 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--verify-runs", type=int, default=50, help="timed verifications")
     harness.add_server_url_argument(parser)
     harness.add_elasticsearch_url_argument(parser)
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get("BENCH_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or DEFAULT_REDIS_URL,
-        help="Redis of the Celery worker (env BENCH_REDIS_URL, then REDIS_URL); its default "
-        "queue is purged first",
-    )
+    harness.add_redis_url_argument(parser)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     counts = (args.lots, args.events, args.resolver_lots, args.resolver_requests)

@@ -7,8 +7,12 @@ which commit) builds what it needs.
 
 from dataclasses import dataclass, field
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from market.checkout import services
 from market.checkout.models import ShippingMethod
+from market.core.errors import DomainError
 from tests.checkout.factories import ShippingMethodFactory
 from tests.factories import ProductFactory, SellerFactory, StockFactory, VariantFactory
 
@@ -83,3 +87,14 @@ def codes(error) -> list[str]:
     if hasattr(error, "code") and not hasattr(error, "error_dict"):
         return [error.code]
     return [item.code for items in error.error_dict.values() for item in items]
+
+
+def token_of(checkout) -> str:
+    return str(checkout.token)
+
+
+def refused(call, **kwargs):
+    """The refusal ``call(**kwargs)`` raises (a ``DomainError`` or a ``ValidationError``)."""
+    with pytest.raises((DomainError, ValidationError)) as caught:
+        call(**kwargs)
+    return caught.value

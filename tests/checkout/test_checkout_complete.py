@@ -21,11 +21,6 @@ from tests.factories import StockFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shop():
-    return shop_build()
-
-
 def _refused(**kwargs):
     with pytest.raises((DomainError, ValidationError)) as caught:
         services.checkout_complete(**kwargs)

@@ -1,42 +1,20 @@
 """The checkout flow's services: delivery groups and methods, payment, attach."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from market.checkout import services
 from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from market.checkout.models import ShippingMethod as Method
 from market.checkout.selectors import checkout_state
-from market.core.errors import DomainError
 from tests.checkout.factories import (
     CheckoutFactory,
     CheckoutLineFactory,
     ShippingMethodFactory,
 )
-from tests.checkout.flow import ADDRESS, codes, lines_of, shop_build
+from tests.checkout.flow import ADDRESS, codes, lines_of, refused, token_of
 from tests.factories import StockFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop():
-    return shop_build()
-
-
-@pytest.fixture
-def variant():
-    return StockFactory(quantity=10).variant
-
-
-def _token(checkout) -> str:
-    return str(checkout.token)
-
-
-def _refused(call, **kwargs):
-    with pytest.raises((DomainError, ValidationError)) as caught:
-        call(**kwargs)
-    return caught.value
 
 
 # ---------------------------------------------------------------- delivery and payment
@@ -108,10 +86,10 @@ def test_delivery_method_refusals_are_typed_and_change_nothing(shop):
         shipping_address=ADDRESS,
     )
 
-    error = _refused(
+    error = refused(
         services.checkout_delivery_method_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         delivery_methods=[
             {"seller_id": seller.pk, "shipping_method_id": shop.flat[other.pk].pk},
             {"seller_id": other.pk, "shipping_method_id": 10**9},
@@ -124,18 +102,18 @@ def test_delivery_method_refusals_are_typed_and_change_nothing(shop):
         ("INVALID", "delivery_methods.2.seller", absent.pk),
     ]
     for method in (inactive, far, light):
-        error = _refused(
+        error = refused(
             services.checkout_delivery_method_update,
             by=None,
-            token=_token(checkout),
+            token=token_of(checkout),
             delivery_methods=[{"seller_id": seller.pk, "shipping_method_id": method.pk}],
         )
         assert codes(error) == ["DELIVERY_METHOD_NOT_APPLICABLE"]
     assert "Khánh Hòa" in str(
-        _refused(
+        refused(
             services.checkout_delivery_method_update,
             by=None,
-            token=_token(checkout),
+            token=token_of(checkout),
             delivery_methods=[{"seller_id": seller.pk, "shipping_method_id": far.pk}],
         ).message
     )
@@ -143,7 +121,7 @@ def test_delivery_method_refusals_are_typed_and_change_nothing(shop):
 
     services.checkout_delivery_method_update(
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         delivery_methods=[
             {"seller_id": seller.pk, "shipping_method_id": shop.flat[seller.pk].pk},
             {"seller_id": other.pk, "shipping_method_id": shop.flat[other.pk].pk},
@@ -165,12 +143,12 @@ def test_a_choice_that_no_longer_delivers_is_shown_as_none(shop):
     )
     services.checkout_delivery_method_update(
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         delivery_methods=[{"seller_id": seller.pk, "shipping_method_id": nearby.pk}],
     )
 
     services.checkout_shipping_address_update(
-        by=None, token=_token(checkout), shipping_address={**ADDRESS, "province": "Hà Nội"}
+        by=None, token=token_of(checkout), shipping_address={**ADDRESS, "province": "Hà Nội"}
     )
 
     checkout.refresh_from_db()
@@ -183,14 +161,14 @@ def test_a_choice_that_no_longer_delivers_is_shown_as_none(shop):
 def test_payment_methods_are_those_offered(variant):
     checkout = services.checkout_create(by=None)
 
-    error = _refused(
+    error = refused(
         services.checkout_payment_method_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         payment_method="bitcoin",
     )
     assert codes(error) == ["PAYMENT_METHOD_UNAVAILABLE"]
-    services.checkout_payment_method_update(by=None, token=_token(checkout), payment_method="cod")
+    services.checkout_payment_method_update(by=None, token=token_of(checkout), payment_method="cod")
     checkout.refresh_from_db()
     assert checkout.payment_method == "cod"
 
@@ -202,12 +180,12 @@ def test_a_buyer_without_a_checkout_adopts_the_guests(variant):
     guest = services.checkout_create(by=None, lines=lines_of([variant], 2), email="x@example.vn")
     buyer = UserFactory()
 
-    attached = services.checkout_customer_attach(by=buyer, token=_token(guest))
+    attached = services.checkout_customer_attach(by=buyer, token=token_of(guest))
 
     assert attached.pk == guest.pk
     guest.refresh_from_db()
     assert (guest.user, guest.email) == (buyer, buyer.email)
-    assert services.checkout_customer_attach(by=buyer, token=_token(guest)).pk == guest.pk
+    assert services.checkout_customer_attach(by=buyer, token=token_of(guest)).pk == guest.pk
 
 
 def test_a_guests_checkout_merges_into_the_buyers(shop):
@@ -226,12 +204,12 @@ def test_a_guests_checkout_merges_into_the_buyers(shop):
     )
     services.checkout_delivery_method_update(
         by=None,
-        token=_token(guest),
+        token=token_of(guest),
         delivery_methods=[{"seller_id": other.pk, "shipping_method_id": shop.flat[other.pk].pk}],
     )
-    services.checkout_lines_add(by=buyer, token=_token(own), lines=lines_of([own_only]))
+    services.checkout_lines_add(by=buyer, token=token_of(own), lines=lines_of([own_only]))
 
-    merged = services.checkout_customer_attach(by=buyer, token=_token(guest))
+    merged = services.checkout_customer_attach(by=buyer, token=token_of(guest))
 
     assert merged.pk == own.pk
     assert not Checkout.objects.filter(pk=guest.pk).exists()
@@ -259,7 +237,7 @@ def test_a_merge_the_stock_cannot_cover_changes_nothing():
     CheckoutLineFactory(checkout=guest, variant=variant, quantity=2)
     services.checkout_create(by=None, lines=lines_of([variant], 2))
 
-    error = _refused(services.checkout_customer_attach, by=buyer, token=_token(guest))
+    error = refused(services.checkout_customer_attach, by=buyer, token=token_of(guest))
 
     assert [(r.code, r.field, r.details["available"]) for r in error.errors] == [
         ("INSUFFICIENT_STOCK", "lines.0", 3)
@@ -272,7 +250,7 @@ def test_another_buyers_checkout_cannot_be_attached(variant):
     owner = UserFactory()
     theirs = services.checkout_create(by=owner, lines=lines_of([variant]))
 
-    error = _refused(services.checkout_customer_attach, by=UserFactory(), token=_token(theirs))
+    error = refused(services.checkout_customer_attach, by=UserFactory(), token=token_of(theirs))
 
     assert error.code == "NOT_FOUND"
     theirs.refresh_from_db()

@@ -4,7 +4,6 @@ import datetime
 import uuid
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,46 +12,25 @@ from market.accounts.models import User
 from market.checkout import services, tasks
 from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
 from market.checkout.selectors import checkout_state, checkout_visible_to, units_held_elsewhere
-from market.core.errors import DomainError
 from market.sellers.models import Seller
 from tests.checkout.factories import (
     CheckoutLineFactory,
     ReservationFactory,
 )
-from tests.checkout.flow import ADDRESS, codes, lines_of, shop_build
+from tests.checkout.flow import ADDRESS, codes, lines_of, refused, token_of
 from tests.factories import SellerFactory, StockFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shop():
-    return shop_build()
-
-
-@pytest.fixture
-def variant():
-    return StockFactory(quantity=10).variant
-
-
-def _token(checkout) -> str:
-    return str(checkout.token)
-
-
-def _refused(call, **kwargs):
-    with pytest.raises((DomainError, ValidationError)) as caught:
-        call(**kwargs)
-    return caught.value
-
-
 # ---------------------------------------------------------------- create and access
 
 
-def test_a_guest_creates_a_checkout_reached_by_its_token(variant):
+def test_a_guest_creates_a_checkout_reached_by_itstoken_of(variant):
     checkout = services.checkout_create(by=None, lines=lines_of([variant], 2))
 
     assert checkout.user is None
-    assert uuid.UUID(_token(checkout)).version == 4
+    assert uuid.UUID(token_of(checkout)).version == 4
     line = CheckoutLine.objects.get(checkout=checkout)
     assert (line.variant_id, line.quantity, line.price_when_added) == (variant.pk, 2, 85_000)
     reservation = Reservation.objects.get(line=line)
@@ -74,7 +52,7 @@ def test_a_buyer_has_one_open_checkout_which_create_adds_to(variant):
 
 
 def test_create_checks_the_email_and_the_address_before_writing(variant):
-    error = _refused(
+    error = refused(
         services.checkout_create,
         by=None,
         lines=lines_of([variant]),
@@ -83,7 +61,7 @@ def test_create_checks_the_email_and_the_address_before_writing(variant):
     )
 
     assert set(error.error_dict) == {"email"}
-    error = _refused(
+    error = refused(
         services.checkout_create,
         by=None,
         shipping_address={**ADDRESS, "phone": "123", "province": "Atlantis"},
@@ -106,7 +84,7 @@ def test_the_address_is_normalised():
     "token", ["", "nope", "1234", "not-a-uuid-at-all-really", "{" + str(uuid.uuid4()) + "}"]
 )
 def test_a_token_that_is_no_uuid_is_a_typed_error(token):
-    error = _refused(services.checkout_email_update, by=None, token=token, email="a@b.vn")
+    error = refused(services.checkout_email_update, by=None, token=token, email="a@b.vn")
 
     assert (error.code, error.field) == ("INVALID_TOKEN", "token")
 
@@ -114,26 +92,26 @@ def test_a_token_that_is_no_uuid_is_a_typed_error(token):
 def test_strangers_get_the_same_answer_for_a_buyers_checkout_as_for_a_missing_one(variant):
     buyer = UserFactory()
     checkout = services.checkout_create(by=buyer, lines=lines_of([variant]))
-    missing = _refused(
+    missing = refused(
         services.checkout_email_update, by=None, token=str(uuid.uuid4()), email="a@b.vn"
     )
 
     for stranger in (None, UserFactory(), UserFactory(role=User.Role.AUDITOR)):
-        refused = _refused(
-            services.checkout_email_update, by=stranger, token=_token(checkout), email="a@b.vn"
+        refusal = refused(
+            services.checkout_email_update, by=stranger, token=token_of(checkout), email="a@b.vn"
         )
-        assert (refused.code, refused.field, refused.message) == (
+        assert (refusal.code, refusal.field, refusal.message) == (
             missing.code,
             missing.field,
             missing.message,
         )
-        assert checkout_visible_to(stranger, _token(checkout)) is None
+        assert checkout_visible_to(stranger, token_of(checkout)) is None
     operator = UserFactory(role=User.Role.OPERATOR)
-    assert checkout_visible_to(operator, _token(checkout)) == checkout
-    refused = _refused(
-        services.checkout_email_update, by=operator, token=_token(checkout), email="a@b.vn"
+    assert checkout_visible_to(operator, token_of(checkout)) == checkout
+    refusal = refused(
+        services.checkout_email_update, by=operator, token=token_of(checkout), email="a@b.vn"
     )
-    assert refused.code == "PERMISSION_DENIED"
+    assert refusal.code == "PERMISSION_DENIED"
     checkout.refresh_from_db()
     assert checkout.email == buyer.email
 
@@ -142,7 +120,7 @@ def test_anyone_holding_a_guests_token_reaches_it():
     checkout = services.checkout_create(by=None)
     buyer = UserFactory()
 
-    services.checkout_email_update(by=buyer, token=_token(checkout), email="Lan@Example.VN")
+    services.checkout_email_update(by=buyer, token=token_of(checkout), email="Lan@Example.VN")
 
     checkout.refresh_from_db()
     assert checkout.email == "lan@example.vn"
@@ -159,10 +137,10 @@ def test_unavailable_variants_are_refused_naming_each_line():
     fine = StockFactory().variant
     checkout = services.checkout_create(by=None)
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_add,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[
             {"variant_id": fine.pk, "quantity": 1},
             {"variant_id": draft.pk, "quantity": 1},
@@ -185,10 +163,10 @@ def test_a_variant_without_stock_is_insufficient_stock_with_nothing_available():
     sold_out = StockFactory(quantity=3, quantity_allocated=3).variant
     checkout = services.checkout_create(by=None)
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_add,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=lines_of([bare, sold_out]),
     )
 
@@ -199,13 +177,13 @@ def test_a_variant_without_stock_is_insufficient_stock_with_nothing_available():
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 1001, 10**12, True, "2", None])
-def test_quantities_out_of_bounds_are_refused(variant, quantity):
+def test_quantities_out_of_bounds_arerefused(variant, quantity):
     checkout = services.checkout_create(by=None)
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_add,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"variant_id": variant.pk, "quantity": quantity}],
     )
 
@@ -218,14 +196,14 @@ def test_adding_again_adds_up_and_the_sum_is_bounded():
     variant = StockFactory(quantity=5000).variant
     checkout = services.checkout_create(by=None, lines=lines_of([variant], 600))
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_add,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=lines_of([variant], 401),
     )
     assert codes(error) == ["QUANTITY_GREATER_THAN_LIMIT"]
-    services.checkout_lines_add(by=None, token=_token(checkout), lines=lines_of([variant], 400))
+    services.checkout_lines_add(by=None, token=token_of(checkout), lines=lines_of([variant], 400))
     assert CheckoutLine.objects.get().quantity == 1000
     assert Reservation.objects.get().quantity == 1000
 
@@ -234,15 +212,15 @@ def test_what_others_reserve_is_not_available_until_it_ends(variant):
     other = services.checkout_create(by=None, lines=lines_of([variant], 7))
     checkout = services.checkout_create(by=None)
 
-    error = _refused(
-        services.checkout_lines_add, by=None, token=_token(checkout), lines=lines_of([variant], 4)
+    error = refused(
+        services.checkout_lines_add, by=None, token=token_of(checkout), lines=lines_of([variant], 4)
     )
     assert [(r.code, r.details["available"]) for r in error.errors] == [("INSUFFICIENT_STOCK", 3)]
 
     Reservation.objects.filter(line__checkout=other).update(
         reserved_until=timezone.now() - datetime.timedelta(seconds=1)
     )
-    services.checkout_lines_add(by=None, token=_token(checkout), lines=lines_of([variant], 4))
+    services.checkout_lines_add(by=None, token=token_of(checkout), lines=lines_of([variant], 4))
     assert units_held_elsewhere([variant.stock.pk], checkout_id=None) == {variant.stock.pk: 4}
 
 
@@ -253,7 +231,7 @@ def test_lines_update_sets_quantities_and_zero_deletes(shop):
 
     services.checkout_lines_update(
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"line_id": line_one.pk, "quantity": 5}, {"line_id": line_two.pk, "quantity": 0}],
     )
 
@@ -266,26 +244,26 @@ def test_lines_update_refuses_more_than_the_stock_and_others_lines(variant):
     other_line = CheckoutLineFactory()
     line = CheckoutLine.objects.get(checkout=checkout)
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"line_id": line.pk, "quantity": 11}],
     )
     assert [(r.code, r.details) for r in error.errors] == [
         ("INSUFFICIENT_STOCK", {"variant_id": variant.pk, "available": 10, "line_id": line.pk})
     ]
-    error = _refused(
+    error = refused(
         services.checkout_lines_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"line_id": other_line.pk, "quantity": 1}],
     )
     assert [(r.code, r.field) for r in error.errors] == [("NOT_FOUND", "lines.0")]
-    error = _refused(
+    error = refused(
         services.checkout_lines_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"line_id": line.pk, "quantity": 1}, {"line_id": line.pk, "quantity": 2}],
     )
     assert codes(error) == ["DUPLICATED_INPUT_ITEM"]
@@ -298,17 +276,17 @@ def test_a_line_no_longer_for_sale_can_be_lowered_but_not_raised(variant):
     variant.product.is_published = False
     variant.product.save()
 
-    error = _refused(
+    error = refused(
         services.checkout_lines_update,
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         lines=[{"line_id": line.pk, "quantity": 4}],
     )
     assert [(r.code, r.details["line_id"]) for r in error.errors] == [
         ("PRODUCT_UNAVAILABLE", line.pk)
     ]
     services.checkout_lines_update(
-        by=None, token=_token(checkout), lines=[{"line_id": line.pk, "quantity": 1}]
+        by=None, token=token_of(checkout), lines=[{"line_id": line.pk, "quantity": 1}]
     )
     assert CheckoutLine.objects.get().quantity == 1
 
@@ -320,23 +298,23 @@ def test_lines_delete_and_the_sellers_choice_goes_with_its_last_line(shop):
     )
     services.checkout_delivery_method_update(
         by=None,
-        token=_token(checkout),
+        token=token_of(checkout),
         delivery_methods=[{"seller_id": seller.pk, "shipping_method_id": shop.flat[seller.pk].pk}],
     )
     line = CheckoutLine.objects.get(variant=shop.variants[seller.pk][0])
 
-    error = _refused(
-        services.checkout_lines_delete, by=None, token=_token(checkout), line_ids=[line.pk, 1]
+    error = refused(
+        services.checkout_lines_delete, by=None, token=token_of(checkout), line_ids=[line.pk, 1]
     )
     assert [(r.code, r.field) for r in error.errors] == [("NOT_FOUND", "lines.1")]
-    services.checkout_lines_delete(by=None, token=_token(checkout), line_ids=[line.pk])
+    services.checkout_lines_delete(by=None, token=token_of(checkout), line_ids=[line.pk])
 
     assert CheckoutLine.objects.count() == 1
     assert not CheckoutDelivery.objects.exists()
     assert Reservation.objects.count() == 1
 
 
-def test_too_many_lines_are_refused(settings):
+def test_too_many_lines_arerefused(settings):
     from market.checkout.services import common
 
     checkout = services.checkout_create(by=None)
@@ -344,8 +322,8 @@ def test_too_many_lines_are_refused(settings):
     original = common.MAX_LINES
     try:
         common.MAX_LINES = 2
-        error = _refused(
-            services.checkout_lines_add, by=None, token=_token(checkout), lines=lines_of(variants)
+        error = refused(
+            services.checkout_lines_add, by=None, token=token_of(checkout), lines=lines_of(variants)
         )
     finally:
         common.MAX_LINES = original
@@ -360,11 +338,11 @@ def test_every_write_renews_the_reservations_and_reads_do_not(variant):
     soon = timezone.now() + datetime.timedelta(minutes=1)
     Reservation.objects.update(reserved_until=soon)
 
-    checkout_visible_to(None, _token(checkout))
+    checkout_visible_to(None, token_of(checkout))
     checkout_state(checkout)
     assert Reservation.objects.get().reserved_until == soon
 
-    services.checkout_email_update(by=None, token=_token(checkout), email="lan@example.vn")
+    services.checkout_email_update(by=None, token=token_of(checkout), email="lan@example.vn")
     assert Reservation.objects.get().reserved_until > soon + datetime.timedelta(minutes=8)
 
 
@@ -375,7 +353,7 @@ def test_a_reservation_with_more_than_half_its_time_left_is_left_as_it_is(varian
     Reservation.objects.update(reserved_until=later)
 
     with CaptureQueriesContext(connection) as queries:
-        services.checkout_email_update(by=None, token=_token(checkout), email="lan@example.vn")
+        services.checkout_email_update(by=None, token=token_of(checkout), email="lan@example.vn")
 
     assert Reservation.objects.get().reserved_until == later
     assert not any(
@@ -390,7 +368,7 @@ def test_a_lapsed_line_is_renewed_only_if_the_stock_is_still_there(variant):
     Reservation.objects.update(reserved_until=ended)
     services.checkout_create(by=None, lines=lines_of([variant], 5))
 
-    services.checkout_email_update(by=None, token=_token(checkout), email="lan@example.vn")
+    services.checkout_email_update(by=None, token=token_of(checkout), email="lan@example.vn")
 
     assert Reservation.objects.get(line__checkout=checkout).reserved_until == ended
 

@@ -4,21 +4,36 @@
 reservations, the sellers' offered shipping methods, the buyer's choices) in three
 queries for any number of checkouts and lines, and computes the delivery groups and
 totals with ``market.checkout.delivery``: the GraphQL loaders and the services read the
-same thing.
+same thing. A service that has just read some of these in its transaction, and changed
+nothing after, hands them on (``reads_keep``) so that the answer does not read them again.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db.models import Q, Sum
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from market.checkout.delivery import CheckoutTotals, checkout_totals, delivery_groups
-from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
-from market.checkout.shipping_selectors import shipping_methods_offered
+from catalog.models import Product, ProductVariant
+from market.checkout.delivery import (
+    CheckoutTotals,
+    checkout_totals,
+    delivery_groups,
+    seller_of,
+)
+from market.checkout.models import (
+    Checkout,
+    CheckoutDelivery,
+    CheckoutLine,
+    Reservation,
+    ShippingMethod,
+)
+from market.checkout.shipping_selectors import shipping_methods_offered_of_sellers
 from market.core.errors import InvalidInput
 from market.core.permissions import is_operator
+from market.core.sql import ModelColumns, sql_table
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,36 @@ class CheckoutState:
     # In the order they were added.
     lines: tuple[CheckoutLine, ...]
     totals: CheckoutTotals
+    # What the totals were computed from: the offered methods of the lines' sellers
+    # (cheapest first) and the buyer's choice per seller id.
+    methods: tuple[ShippingMethod, ...] = ()
+    chosen: dict[int, ShippingMethod] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KnownReads:
+    """What a service read of a checkout in its transaction and did not change after; None
+    where it read nothing. ``lines`` as ``checkout_lines`` reads them, ``methods`` the
+    offered methods of their sellers (cheapest first), ``chosen`` the choice per seller."""
+
+    lines: tuple[CheckoutLine, ...] | None = None
+    methods: tuple[ShippingMethod, ...] | None = None
+    chosen: dict[int, ShippingMethod] | None = None
+
+
+# The attribute of a ``Checkout`` instance that carries its ``KnownReads`` to the next
+# ``checkout_states``, which takes them (once) instead of reading them again.
+_KNOWN = "_checkout_reads_known"
+
+
+def reads_keep(checkout: Checkout, reads: KnownReads) -> None:
+    """Hand ``reads`` to the next ``checkout_states`` of this instance (the answer of the
+    mutation): only what is still what the database holds for the transaction."""
+    setattr(checkout, _KNOWN, reads)
+
+
+def _reads_taken(checkout: Checkout) -> KnownReads:
+    return checkout.__dict__.pop(_KNOWN, None) or KnownReads()
 
 
 def parse_token(token) -> uuid.UUID:
@@ -75,14 +120,29 @@ def units_held_elsewhere(stock_ids: list[int], *, checkout_id: int | None) -> di
     whether or not the periodic task has deleted it yet.
 
     Read it after locking the stock rows: every writer of a reservation holds its stock's
-    lock until it commits, so what this reads is then current."""
+    lock until it commits, so what this reads is then current. Written as SQL (adding a
+    line and completing both ask it, under the locks)."""
     if not stock_ids:
         return {}
-    rows = Reservation.objects.filter(stock_id__in=stock_ids, reserved_until__gt=timezone.now())
+    connection = connections[router.db_for_read(Reservation)]
+    reservations, r = sql_table(connection, Reservation, "held_r")
+    lines, line = sql_table(connection, CheckoutLine, "held_l")
+    until = Reservation._meta.get_field("reserved_until")
+    params = [*stock_ids, until.get_db_prep_value(timezone.now(), connection)]
+    other = ""
     if checkout_id is not None:
-        rows = rows.filter(~Q(line__checkout_id=checkout_id))
-    held = rows.values("stock_id").annotate(units=Sum("quantity")).values_list("stock_id", "units")
-    return dict(held)
+        other = f" AND {line('checkout')} <> %s"
+        params.append(checkout_id)
+    placeholders = ", ".join(["%s"] * len(stock_ids))
+    sql = (
+        f"SELECT {r('stock')}, SUM({r('quantity')}) FROM {reservations}"  # noqa: S608 - names from the models
+        f" INNER JOIN {lines} ON {r('line')} = {line('id')}"
+        f" WHERE {r('stock')} IN ({placeholders}) AND {r('reserved_until')} > %s{other}"
+        f" GROUP BY {r('stock')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {stock_id: int(units) for stock_id, units in cursor.fetchall()}
 
 
 def reservation_of(line: CheckoutLine) -> Reservation | None:
@@ -94,49 +154,145 @@ def reservation_of(line: CheckoutLine) -> Reservation | None:
 
 def checkout_lines(checkout_ids: list[int]) -> list[CheckoutLine]:
     """The lines of these checkouts with their variant, product and reservation, in the
-    order they were added."""
-    return list(
-        CheckoutLine.objects.filter(checkout_id__in=checkout_ids)
-        .select_related("variant__product", "reservation")
-        .order_by("checkout_id", "created_at", "pk")
+    order they were added.
+
+    What ``CheckoutLine.objects.filter(checkout_id__in=…).select_related("variant__product",
+    "reservation").order_by("checkout_id", "created_at", "pk")`` answers, in SQL built once
+    per database (``market.core.sql``): every step of the flow reads these, and compiling
+    the joins cost as much Python as reading the rows."""
+    if not checkout_ids:
+        return []
+    connection = connections[router.db_for_read(CheckoutLine)]
+    head, tail, reads = _lines_sql(connection.alias)
+    placeholders = ", ".join(["%s"] * len(checkout_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{placeholders}{tail}", list(checkout_ids))
+        rows = cursor.fetchall()
+    lines = []
+    for row in rows:
+        line, variant, product, reservation = (read.instance(connection, row) for read in reads)
+        CheckoutLine.variant.field.set_cached_value(line, variant)
+        ProductVariant.product.field.set_cached_value(variant, product)
+        CheckoutLine.reservation.related.set_cached_value(line, reservation)
+        if reservation is not None:
+            Reservation.line.field.set_cached_value(reservation, line)
+        lines.append(line)
+    return lines
+
+
+def checkout_deliveries(checkout_ids: list[int]) -> list[CheckoutDelivery]:
+    """The buyer's choices of these checkouts with their shipping methods: what
+    ``CheckoutDelivery.objects.filter(checkout_id__in=…).select_related("shipping_method")``
+    answers, in SQL built once per database, as ``checkout_lines``."""
+    if not checkout_ids:
+        return []
+    connection = connections[router.db_for_read(CheckoutDelivery)]
+    head, tail, reads = _deliveries_sql(connection.alias)
+    placeholders = ", ".join(["%s"] * len(checkout_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{placeholders}{tail}", list(checkout_ids))
+        rows = cursor.fetchall()
+    deliveries = []
+    for row in rows:
+        delivery, method = (read.instance(connection, row) for read in reads)
+        CheckoutDelivery.shipping_method.field.set_cached_value(delivery, method)
+        deliveries.append(delivery)
+    return deliveries
+
+
+@lru_cache(maxsize=8)
+def _deliveries_sql(alias: str) -> tuple[str, str, tuple[ModelColumns, ...]]:
+    connection = connections[alias]
+    deliveries, delivery = sql_table(connection, CheckoutDelivery, "sel_d")
+    methods, method = sql_table(connection, ShippingMethod, "sel_m")
+    reads = ModelColumns.sequence(
+        connection, (CheckoutDelivery, "sel_d"), (ShippingMethod, "sel_m")
     )
+    columns = ", ".join(read.select(connection) for read in reads)
+    head = (
+        f"SELECT {columns} FROM {deliveries}"  # noqa: S608 - names from the models
+        f" INNER JOIN {methods} ON {delivery('shipping_method')} = {method('id')}"
+        f" WHERE {delivery('checkout')} IN ("
+    )
+    return head, ")", reads
+
+
+@lru_cache(maxsize=8)
+def _lines_sql(alias: str) -> tuple[str, str, tuple[ModelColumns, ...]]:
+    """The SELECT of ``checkout_lines`` up to its list of checkout ids and after it, and how
+    to read its rows."""
+    connection = connections[alias]
+    lines, line = sql_table(connection, CheckoutLine, "sel_l")
+    variants, variant = sql_table(connection, ProductVariant, "sel_v")
+    products, product = sql_table(connection, Product, "sel_p")
+    reservations, reservation = sql_table(connection, Reservation, "sel_r")
+    reads = ModelColumns.sequence(
+        connection,
+        (CheckoutLine, "sel_l"),
+        (ProductVariant, "sel_v"),
+        (Product, "sel_p"),
+        (Reservation, "sel_r"),
+    )
+    columns = ", ".join(read.select(connection) for read in reads)
+    head = (
+        f"SELECT {columns} FROM {lines}"  # noqa: S608 - names from the models
+        f" INNER JOIN {variants} ON {line('variant')} = {variant('id')}"
+        f" INNER JOIN {products} ON {variant('product')} = {product('id')}"
+        f" LEFT OUTER JOIN {reservations} ON {reservation('line')} = {line('id')}"
+        f" WHERE {line('checkout')} IN ("
+    )
+    tail = f") ORDER BY {line('checkout')}, {line('created_at')}, {line('id')}"
+    return head, tail, reads
 
 
 def checkout_states(checkouts: list[Checkout]) -> dict[int, CheckoutState]:
-    """Each checkout's lines, delivery groups and totals, by checkout id."""
+    """Each checkout's lines, delivery groups and totals, by checkout id; what a service
+    kept (``reads_keep``) is taken instead of read."""
     if not checkouts:
         return {}
+    known = {checkout.pk: _reads_taken(checkout) for checkout in checkouts}
     ids = [checkout.pk for checkout in checkouts]
-    lines = checkout_lines(ids)
-    seller_ids = {line.variant.product.seller_id for line in lines}
-    methods = (
-        list(
-            shipping_methods_offered()
-            .filter(seller_id__in=seller_ids)
-            .order_by("seller_id", "price", "pk")
-        )
-        if seller_ids
-        else []
-    )
-    chosen: dict[int, dict] = {}
-    for delivery in CheckoutDelivery.objects.filter(checkout_id__in=ids).select_related(
-        "shipping_method"
-    ):
-        chosen.setdefault(delivery.checkout_id, {})[delivery.seller_id] = delivery.shipping_method
-    lines_by_checkout: dict[int, list[CheckoutLine]] = {pk: [] for pk in ids}
-    for line in lines:
+    lines_by_checkout: dict[int, list[CheckoutLine]] = {
+        pk: list(reads.lines) for pk, reads in known.items() if reads.lines is not None
+    }
+    unread = [pk for pk in ids if pk not in lines_by_checkout]
+    for pk in unread:
+        lines_by_checkout[pk] = []
+    for line in checkout_lines(unread) if unread else ():
         lines_by_checkout[line.checkout_id].append(line)
+    methods_by_checkout: dict[int, tuple[ShippingMethod, ...]] = {
+        pk: reads.methods for pk, reads in known.items() if reads.methods is not None
+    }
+    seller_ids = {
+        line.variant.product.seller_id
+        for pk in ids
+        if pk not in methods_by_checkout
+        for line in lines_by_checkout[pk]
+    }
+    methods = shipping_methods_offered_of_sellers(seller_ids)
+    chosen: dict[int, dict] = {
+        pk: reads.chosen for pk, reads in known.items() if reads.chosen is not None
+    }
+    unchosen = [pk for pk in ids if pk not in chosen]
+    for delivery in checkout_deliveries(unchosen):
+        chosen.setdefault(delivery.checkout_id, {})[delivery.seller_id] = delivery.shipping_method
     states = {}
     for checkout in checkouts:
         own_lines = lines_by_checkout[checkout.pk]
+        own_sellers = {seller_of(line) for line in own_lines}
+        own_methods = methods_by_checkout.get(checkout.pk)
+        if own_methods is None:
+            own_methods = tuple(method for method in methods if method.seller_id in own_sellers)
+        own_chosen = chosen.get(checkout.pk, {})
         groups = delivery_groups(
-            own_lines,
-            methods=methods,
-            chosen=chosen.get(checkout.pk, {}),
-            province=province_of(checkout),
+            own_lines, methods=own_methods, chosen=own_chosen, province=province_of(checkout)
         )
         states[checkout.pk] = CheckoutState(
-            checkout=checkout, lines=tuple(own_lines), totals=checkout_totals(groups)
+            checkout=checkout,
+            lines=tuple(own_lines),
+            totals=checkout_totals(groups),
+            methods=own_methods,
+            chosen=own_chosen,
         )
     return states
 

@@ -16,7 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from market.accounts.emails import in_recipient_language, send_to_user
-from market.orders.models import Order, OrderEvent, SellerOrder
+from market.orders.models import Order, OrderEvent, OrderLine, SellerOrder
+from market.orders.selectors import order_lines_of_seller_orders
+from market.sellers.models import SellerMembership
 from traceability.resolver_trace import lot_uri
 
 
@@ -34,6 +36,12 @@ def order_link(order: Order) -> str:
 
 
 def _send_to_buyer(order: Order, *, kind: str, subject, template: str, context: dict) -> int:
+    _buyer_email(order, kind=kind, subject=subject, template=template, context=context).save()
+    return 1
+
+
+def _buyer_email(order: Order, *, kind: str, subject, template: str, context: dict) -> OrderEvent:
+    """Send the buyer's email; the event that records it, for the caller to save."""
     with translation.override(_buyer_language(order)):
         body = render_to_string(
             template,
@@ -45,42 +53,71 @@ def _send_to_buyer(order: Order, *, kind: str, subject, template: str, context: 
             },
         ).strip()
         send_mail(str(subject()), body + "\n", None, [order.email])
-    OrderEvent.objects.create(
+    return OrderEvent(
         order=order,
         seller_order=context.get("seller_order"),
         type=OrderEvent.Type.EMAIL_SENT,
         data={"actor": "platform", "email": kind, "to": order.email},
     )
-    return 1
 
 
 def _lines(seller_order: SellerOrder) -> list[dict]:
-    return [
-        {"line": line, "trace_url": lot_uri(line.lot) if line.lot_id else ""}
-        for line in seller_order.lines.select_related("lot").order_by("pk")
-    ]
+    return [_line_shown(line) for line in seller_order.lines.select_related("lot").order_by("pk")]
+
+
+def _line_shown(line: OrderLine) -> dict:
+    return {"line": line, "trace_url": lot_uri(line.lot) if line.lot_id else ""}
 
 
 def send_order_placed_emails(order_id: int) -> int:
     """A placed order's emails, the order and its parts read once: the buyer's, then each
-    seller's staff's. Returns how many were sent."""
-    order = Order.objects.filter(pk=order_id).first()
+    seller's staff's. Returns how many were sent.
+
+    The order with its parts, their lines and the sellers' members are read in one query
+    each, whatever the number of sellers; the events of the emails sent are written
+    together at the end, also when a later email fails."""
+    seller_orders = list(
+        SellerOrder.objects.filter(order_id=order_id)
+        .select_related("order", "seller")
+        .order_by("pk")
+    )
+    order = seller_orders[0].order if seller_orders else Order.objects.filter(pk=order_id).first()
     if order is None:
         return 0
-    parts = [
-        {"seller_order": part, "lines": _lines(part)}
-        for part in order.seller_orders.select_related("seller").order_by("pk")
-    ]
-    sent = _send_to_buyer(
-        order,
-        kind="placed",
-        subject=lambda: _("Your order %(number)s has been placed") % {"number": order.number},
-        template="orders/email/order_placed.txt",
-        context={"parts": parts, "unpaid": order.status == Order.Status.UNPAID},
+    for part in seller_orders:
+        part.order = order
+    lines_of: dict[int, list[dict]] = {part.pk: [] for part in seller_orders}
+    for line in order_lines_of_seller_orders(list(lines_of)).select_related("lot"):
+        lines_of[line.seller_order_id].append(_line_shown(line))
+    members_of: dict[int, list] = {part.seller_id: [] for part in seller_orders}
+    members = (
+        SellerMembership.objects.filter(seller_id__in=list(members_of), user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
     )
-    for part in parts:
-        part["seller_order"].order = order
-        sent += _send_seller_new_order(part["seller_order"], part["lines"])
+    for membership in members:
+        members_of[membership.seller_id].append(membership.user)
+    parts = [{"seller_order": part, "lines": lines_of[part.pk]} for part in seller_orders]
+    events: list[OrderEvent] = []
+    try:
+        events.append(
+            _buyer_email(
+                order,
+                kind="placed",
+                subject=lambda: (
+                    _("Your order %(number)s has been placed") % {"number": order.number}
+                ),
+                template="orders/email/order_placed.txt",
+                context={"parts": parts, "unpaid": order.status == Order.Status.UNPAID},
+            )
+        )
+        sent = 1
+        for part in seller_orders:
+            sent += _seller_new_order_emails(
+                part, lines_of[part.pk], members_of[part.seller_id], events
+            )
+    finally:
+        OrderEvent.objects.bulk_create(events)
     return sent
 
 
@@ -128,12 +165,13 @@ def send_order_cancelled(order_id: int) -> int:
     )
 
 
-def _send_seller_new_order(part: SellerOrder, lines: list[dict]) -> int:
-    """One email to each active owner and staff member of the seller; returns how many."""
-    members = part.seller.memberships.select_related("user").filter(user__is_active=True)
+def _seller_new_order_emails(
+    part: SellerOrder, lines: list[dict], members: list, events: list[OrderEvent]
+) -> int:
+    """One email to each active owner and staff member of the seller (``members``, active
+    users in the order they joined), its event added to ``events``; returns how many."""
     sent = 0
-    for membership in members.order_by("pk"):
-        user = membership.user
+    for user in members:
         if not user.email:
             continue
         with in_recipient_language(user):
@@ -146,10 +184,12 @@ def _send_seller_new_order(part: SellerOrder, lines: list[dict]) -> int:
             )
         sent += 1
     if sent:
-        OrderEvent.objects.create(
-            order=part.order,
-            seller_order=part,
-            type=OrderEvent.Type.EMAIL_SENT,
-            data={"actor": "platform", "email": "seller_new_order", "recipients": sent},
+        events.append(
+            OrderEvent(
+                order=part.order,
+                seller_order=part,
+                type=OrderEvent.Type.EMAIL_SENT,
+                data={"actor": "platform", "email": "seller_new_order", "recipients": sent},
+            )
         )
     return sent

@@ -23,18 +23,22 @@ from market.checkout.delivery import (
     method_refusal,
 )
 from market.checkout.models import Checkout, CheckoutDelivery
-from market.checkout.selectors import checkout_state, province_of
+from market.checkout.selectors import (
+    KnownReads,
+    checkout_lines,
+    checkout_state,
+    province_of,
+    reads_keep,
+)
 from market.checkout.services.common import (
     checkout_fetch,
     reservations_renew,
     touch,
 )
 from market.checkout.services.lines import lines_add
-from market.checkout.shipping_selectors import shipping_methods_offered
 from market.core import throttle
 from market.core.addresses import address_clean
 from market.core.errors import DomainError, DomainErrors
-from market.core.permissions import is_row_id
 from payments.methods import method_named
 
 MAX_EMAIL_LENGTH = 254
@@ -74,6 +78,13 @@ def _clean_address(value: dict, field: str = "shipping_address") -> dict:
 
 def _language() -> str:
     return (translation.get_language() or "vi").split("-")[0][:8]
+
+
+def _renew_keeping_lines(checkout: Checkout) -> None:
+    """``reservations_renew``, its lines handed to the answer when it wrote nothing."""
+    lines = checkout_lines([checkout.pk])
+    if not reservations_renew(checkout, lines):
+        reads_keep(checkout, KnownReads(lines=tuple(lines)))
 
 
 @transaction.atomic
@@ -118,13 +129,17 @@ def checkout_create(
                 ]
             )
         checkout = Checkout()
-    if checkout.pk is None:
+    created = checkout.pk is None
+    if created:
         checkout.language = _language()
     for name, value in cleaned.items():
         setattr(checkout, name, value)
     checkout.save()
     if lines:
-        lines_add(checkout, lines)
+        lines_add(checkout, lines, created=created)
+    elif created:
+        # A row inserted by this transaction has no lines or choices yet.
+        reads_keep(checkout, KnownReads(lines=(), methods=(), chosen={}))
     else:
         reservations_renew(checkout)
     return checkout
@@ -135,7 +150,7 @@ def checkout_email_update(*, by, token, email) -> Checkout:
     checkout = checkout_fetch(by, token)
     checkout.email = _clean_email(email)
     touch(checkout, "email")
-    reservations_renew(checkout)
+    _renew_keeping_lines(checkout)
     return checkout
 
 
@@ -147,7 +162,7 @@ def checkout_shipping_address_update(*, by, token, shipping_address: dict) -> Ch
     checkout = checkout_fetch(by, token)
     checkout.shipping_address = _clean_address(shipping_address)
     touch(checkout, "shipping_address")
-    reservations_renew(checkout)
+    _renew_keeping_lines(checkout)
     return checkout
 
 
@@ -168,7 +183,7 @@ def checkout_payment_method_update(*, by, token, payment_method: str) -> Checkou
         )
     checkout.payment_method = method.code
     touch(checkout, "payment_method")
-    reservations_renew(checkout)
+    _renew_keeping_lines(checkout)
     return checkout
 
 
@@ -199,13 +214,11 @@ def checkout_delivery_method_update(*, by, token, delivery_methods: list[dict]) 
                 )
             }
         )
-    groups = {group.seller_id: group for group in checkout_state(checkout).totals.groups}
-    method_ids = {
-        row["shipping_method_id"]
-        for row in delivery_methods
-        if is_row_id(row["shipping_method_id"])
-    }
-    methods = shipping_methods_offered().in_bulk(method_ids)
+    state = checkout_state(checkout)
+    groups = {group.seller_id: group for group in state.totals.groups}
+    # The offered methods of the checkout's sellers: a method not among them is another
+    # seller's or not offered, refused alike (NOT_OFFERED).
+    methods = {method.pk: method for method in state.methods}
     province = province_of(checkout)
     refusals, chosen = [], {}
     for index, row in enumerate(delivery_methods):
@@ -267,5 +280,13 @@ def checkout_delivery_method_update(*, by, token, delivery_methods: list[dict]) 
         update_fields=["shipping_method"],
     )
     touch(checkout)
-    reservations_renew(checkout)
+    renewed = reservations_renew(checkout, list(state.lines))
+    reads_keep(
+        checkout,
+        KnownReads(
+            lines=None if renewed else state.lines,
+            methods=state.methods,
+            chosen={**state.chosen, **chosen},
+        ),
+    )
     return checkout

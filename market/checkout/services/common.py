@@ -19,17 +19,27 @@ the stock again under the same locks (``market.orders.services.placement``).
 """
 
 import datetime
+import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection, connections, router
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Product, ProductVariant, Stock
+from catalog.models import Product, ProductVariant, Stock, live_product_ids_sql
 from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
-from market.checkout.selectors import may_act_on, parse_token, units_held_elsewhere
+from market.checkout.selectors import (
+    checkout_lines,
+    may_act_on,
+    parse_token,
+    units_held_elsewhere,
+)
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
+from market.core.sql import ModelColumns, sql_table
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -47,10 +57,7 @@ def checkout_fetch(by, token, *, lock: bool = True, read: bool = False) -> Check
     """The checkout ``token`` names, if ``by`` may reach it (see the module's docstring);
     ``lock`` takes its row lock for the caller's transaction, so two writes to one
     checkout (two tabs) follow each other."""
-    rows = Checkout.objects.filter(token=parse_token(token))
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    checkout = rows.first()
+    checkout = checkout_row(parse_token(token), lock=lock)
     if checkout is None:
         raise checkout_not_found()
     if may_act_on(by, checkout):
@@ -60,6 +67,37 @@ def checkout_fetch(by, token, *, lock: bool = True, read: bool = False) -> Check
             return checkout
         raise PermissionDenied(_("Operators may read a buyer's checkout, not change it."))
     raise checkout_not_found()
+
+
+def checkout_row(token: uuid.UUID, *, lock: bool) -> Checkout | None:
+    """The checkout whose token is ``token``, or None; ``lock`` takes its row lock (``FOR
+    UPDATE OF`` it alone). Written as SQL: every write of the flow starts with it."""
+    connection = connections[router.db_for_write(Checkout)]
+    if lock and connection.get_autocommit():
+        # As the ORM's ``select_for_update``: a lock outside a transaction holds nothing.
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    head, read = _checkout_sql(connection.alias)
+    sql = head
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+        if connection.features.has_select_for_update_of:
+            sql += f" OF {connection.ops.quote_name('row_c')}"
+    token_field = Checkout._meta.get_field("token")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_field.get_db_prep_value(token, connection)])
+        row = cursor.fetchone()
+    return None if row is None else read.instance(connection, row)
+
+
+@lru_cache(maxsize=8)
+def _checkout_sql(alias: str) -> tuple[str, ModelColumns]:
+    connection = connections[alias]
+    checkouts, column = sql_table(connection, Checkout, "row_c")
+    (read,) = ModelColumns.sequence(connection, (Checkout, "row_c"))
+    sql = f"SELECT {read.select(connection)} FROM {checkouts} WHERE {column('token')} = %s"  # noqa: S608 - names from the models
+    return sql, read
 
 
 def touch(checkout: Checkout, *fields: str) -> None:
@@ -108,11 +146,57 @@ def variants_buyable(variant_ids) -> dict[int, ProductVariant]:
     ids = {pk for pk in variant_ids if is_row_id(pk)}
     if not ids:
         return {}
-    return (
-        ProductVariant.objects.select_related("product")
-        .filter(pk__in=ids, product__in=Product.objects.live())
-        .in_bulk()
+    # Written as SQL (``market.core.sql.ModelColumns``), with the rule of
+    # ``Product.objects.live()`` compiled once (``catalog.models.live_product_ids_sql``).
+    connection = connections[router.db_for_read(ProductVariant)]
+    head, tail, params, reads = _buyable_sql(connection.alias)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{placeholders}{tail}", [*ids, *params])
+        rows = cursor.fetchall()
+    found = {}
+    for row in rows:
+        variant, product = (read.instance(connection, row) for read in reads)
+        ProductVariant.product.field.set_cached_value(variant, product)
+        found[variant.pk] = variant
+    return found
+
+
+@lru_cache(maxsize=8)
+def _buyable_sql(alias: str) -> tuple[str, str, tuple, tuple[ModelColumns, ...]]:
+    connection = connections[alias]
+    live, params = live_product_ids_sql(alias)
+    variants, variant = sql_table(connection, ProductVariant, "buy_v")
+    products, product = sql_table(connection, Product, "buy_p")
+    reads = ModelColumns.sequence(connection, (ProductVariant, "buy_v"), (Product, "buy_p"))
+    columns = ", ".join(read.select(connection) for read in reads)
+    head = (
+        f"SELECT {columns} FROM {variants}"  # noqa: S608 - names from the models
+        f" INNER JOIN {products} ON {variant('product')} = {product('id')}"
+        f" WHERE {variant('id')} IN ("
     )
+    return head, f") AND {variant('product')} IN ({live})", params, reads
+
+
+def variants_buyable_among(variants: list[ProductVariant]) -> dict[int, ProductVariant]:
+    """The rule of ``variants_buyable`` for variants already loaded with their products in
+    this transaction (a checkout's lines), by id: which of them still exist and are of a
+    live product, asked in one small query written by hand rather than compiled from the
+    querysets on every completion."""
+    ids = {variant.pk for variant in variants}
+    if not ids:
+        return {}
+    table, column = sql_table(connection, ProductVariant, "buyable_v")
+    live, params = live_product_ids_sql(connection.alias)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {column('id')} FROM {table} WHERE {column('id')} IN ({placeholders})"  # noqa: S608 - names from the models
+        f" AND {column('product')} IN ({live})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *params])
+        found = {row[0] for row in cursor.fetchall()}
+    return {variant.pk: variant for variant in variants if variant.pk in found}
 
 
 def unavailable(field: str, *, variant_id, line_id: int | None = None) -> DomainError:
@@ -182,32 +266,39 @@ def reservations_write(fitting: list[tuple[CheckoutLine, Stock]]) -> None:
     if not fitting:
         return
     until = reserved_until()
+    reservations = [
+        Reservation(line=line, stock=stock, quantity=line.quantity, reserved_until=until)
+        for line, stock in fitting
+    ]
     Reservation.objects.bulk_create(
-        [
-            Reservation(line=line, stock=stock, quantity=line.quantity, reserved_until=until)
-            for line, stock in fitting
-        ],
+        reservations,
         update_conflicts=True,
         unique_fields=["line"],
         update_fields=["stock", "quantity", "reserved_until"],
     )
+    # Each line now shows the reservation it holds (``checkout_states`` may be handed them).
+    for (line, _stock), reservation in zip(fitting, reservations, strict=True):
+        CheckoutLine.reservation.related.set_cached_value(line, reservation)
 
 
-def reservations_renew(checkout: Checkout) -> None:
+def reservations_renew(checkout: Checkout, lines: list[CheckoutLine] | None = None) -> bool:
     """Renew every line's reservation where it still fits: what any write to the
-    checkout does, the buyer being still at it.
+    checkout does, the buyer being still at it. ``lines``: all of the checkout's, with
+    their reservations, when the caller has just read them. Whether anything was written.
 
     Only when a line's reservation is missing, lapsed or past half its time: a buyer
     going through the steps in a minute renews nothing (no stock row locked, nothing
     written), and one who takes longer keeps the stock as long as they are at it."""
-    lines = list(CheckoutLine.objects.filter(checkout=checkout).select_related("reservation"))
+    if lines is None:
+        lines = checkout_lines([checkout.pk])
     if not lines:
-        return
+        return False
     half = datetime.timedelta(minutes=settings.CHECKOUT_RESERVATION_MINUTES) / 2
     fresh_until = timezone.now() + half
     if all(_reservation_fresh(line, fresh_until) for line in lines):
-        return
+        return False
     reservations_write(reserve(checkout, lines, required={}))
+    return True
 
 
 def _reservation_fresh(line: CheckoutLine, fresh_until: datetime.datetime) -> bool:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.checkout.models import Checkout, CheckoutLine
+from market.checkout.selectors import KnownReads, checkout_lines, reads_keep
 from market.checkout.services.common import (
     MAX_LINE_QUANTITY,
     check_line_count,
@@ -36,8 +37,11 @@ def _duplicated() -> ValidationError:
     return ValidationError(_("This line is given more than once."), code="DUPLICATED_INPUT_ITEM")
 
 
-def lines_add(checkout: Checkout, rows: list[dict], *, field: str = "lines") -> None:
-    """Add ``rows`` (``variant_id``, ``quantity``) to ``checkout``, locked by the caller."""
+def lines_add(
+    checkout: Checkout, rows: list[dict], *, field: str = "lines", created: bool = False
+) -> None:
+    """Add ``rows`` (``variant_id``, ``quantity``) to ``checkout``, locked by the caller;
+    ``created``: the caller has just inserted it (it has no lines to read)."""
     errors: dict[str, list[ValidationError]] = {}
     wanted: dict[int, list[int]] = {}  # variant id → [quantity, index of its first row]
     for index, row in enumerate(rows):
@@ -48,7 +52,7 @@ def lines_add(checkout: Checkout, rows: list[dict], *, field: str = "lines") -> 
             entry[0] += quantity
     if errors:
         raise ValidationError(errors)
-    existing = {line.variant_id: line for line in CheckoutLine.objects.filter(checkout=checkout)}
+    existing = {} if created else {line.variant_id: line for line in checkout_lines([checkout.pk])}
     variants = variants_buyable(wanted)
     refusals = []
     new_lines = []
@@ -88,6 +92,10 @@ def lines_add(checkout: Checkout, rows: list[dict], *, field: str = "lines") -> 
     CheckoutLine.objects.bulk_create(new_lines)
     CheckoutLine.objects.bulk_update(changed, ["quantity", "price_when_added"])
     reservations_write(fitting)
+    # Every line as the database now holds it: the new ones with their variants, the
+    # reservations just written, the others' as read (only untouched lines may not fit).
+    lines = sorted([*existing.values(), *new_lines], key=lambda line: (line.created_at, line.pk))
+    reads_keep(checkout, KnownReads(lines=tuple(lines)))
 
 
 @transaction.atomic

@@ -18,9 +18,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connections, router
+from django.db.transaction import TransactionManagementError
 
 from catalog.models import Stock
+from market.core.sql import sql_table
 from market.orders.models import Allocation, OrderLine
 
 
@@ -41,7 +43,27 @@ def stocks_locked(variant_ids: Iterable[int]) -> dict[int, Stock]:
     ids = set(variant_ids)
     if not ids:
         return {}
-    rows = Stock.objects.filter(variant_id__in=ids).order_by("pk").select_for_update(of=("self",))
+    connection = connections[router.db_for_write(Stock)]
+    if connection.get_autocommit():
+        # As the ORM's ``select_for_update``: a lock outside a transaction holds nothing.
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    # Written as SQL: adding to a checkout and placing an order both take these locks,
+    # and compiling the query cost more than running it.
+    quote = connection.ops.quote_name
+    stocks, column = sql_table(connection, Stock, "locked_s")
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {column('id')}, {column('variant')}, {column('quantity')},"  # noqa: S608 - names from the model
+        f" {column('quantity_allocated')} FROM {stocks}"
+        f" WHERE {column('variant')} IN ({placeholders}) ORDER BY {column('id')}"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+        if connection.features.has_select_for_update_of:
+            sql += f" OF {quote('locked_s')}"
+    rows = Stock.objects.raw(sql, list(ids)).using(connection.alias)
     return {stock.variant_id: stock for stock in rows}
 
 
@@ -107,23 +129,36 @@ def _settle(lines: Iterable[OrderLine], *, consume: bool) -> int:
 
 
 def _apply(*, allocated: dict[int, int] | None = None, quantity: dict[int, int] | None = None):
-    """One UPDATE adding ``allocated[pk]`` and ``quantity[pk]`` to each stock's columns."""
+    """One UPDATE adding ``allocated[pk]`` and ``quantity[pk]`` to each stock's columns.
+
+    Written as SQL (a ``CASE`` per column, keyed by the stock's id): placing an order runs
+    it, and compiling it from ``Case``/``When`` expressions cost more than the update."""
     allocated = allocated or {}
     quantity = quantity or {}
-    stock_ids = set(allocated) | set(quantity)
+    stock_ids = sorted(set(allocated) | set(quantity))
     if not stock_ids:
         return
-    changes = {}
-    if allocated:
-        changes["quantity_allocated"] = F("quantity_allocated") + _by_pk(allocated)
-    if quantity:
-        changes["quantity"] = F("quantity") + _by_pk(quantity)
-    Stock.objects.filter(pk__in=stock_ids).update(**changes)
+    connection = connections[router.db_for_write(Stock)]
+    quote = connection.ops.quote_name
 
+    def column(field: str) -> str:
+        return quote(Stock._meta.get_field(field).column)
 
-def _by_pk(deltas: dict[int, int]) -> Case:
-    return Case(
-        *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-        default=Value(0),
-        output_field=IntegerField(),
+    table = quote(Stock._meta.db_table)
+    assignments, params = [], []
+    for field, deltas in (("quantity_allocated", allocated), ("quantity", quantity)):
+        if not deltas:
+            continue
+        cases = " ".join(["WHEN %s THEN %s"] * len(deltas))
+        assignments.append(
+            f"{column(field)} = {column(field)} + CASE {column('id')} {cases} ELSE 0 END"
+        )
+        for pk, delta in deltas.items():
+            params.extend([pk, delta])
+    placeholders = ", ".join(["%s"] * len(stock_ids))
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)}"  # noqa: S608 - names from the model
+        f" WHERE {column('id')} IN ({placeholders})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *stock_ids])

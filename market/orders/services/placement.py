@@ -53,19 +53,24 @@ def order_place(
     online: bool,
     language: str,
     held_elsewhere: Callable[[list[int]], dict[int, int]],
+    variants: dict[int, ProductVariant] | None = None,
 ) -> Order:
     """Allocate the stock of every line and write the order; ``DomainErrors`` of
     ``INSUFFICIENT_STOCK`` (one per short line, ``field`` ``lines.<i>`` over the lines of
     all groups in order) when any line is short, and then nothing is written.
 
     ``held_elsewhere(stock_ids)`` answers, per stock id, the units other checkouts'
-    live reservations hold; it is called once the stock rows are locked.
+    live reservations hold; it is called once the stock rows are locked. ``variants``: the
+    lines' variants by id with their products, when the caller has just read them in this
+    transaction (else they are read here).
     """
     flat = [line for group in groups for line in group.lines]
     _check_shape(groups, flat)
-    variants = ProductVariant.objects.select_related("product").in_bulk(
-        {line.variant_id for line in flat}
-    )
+    wanted = {line.variant_id for line in flat}
+    if variants is None or not wanted.issubset(variants):
+        variants = ProductVariant.objects.select_related("product").in_bulk(wanted)
+    else:
+        variants = {pk: variants[pk] for pk in wanted}
     stocks = allocation.stocks_locked(variants)
     held = held_elsewhere(sorted(stock.pk for stock in stocks.values())) if stocks else {}
     _check_stock(groups, variants, stocks, held)

@@ -16,7 +16,7 @@ from market.checkout.graphql.checkout_dataloaders import CheckoutStateLoader
 from market.checkout.graphql.shipping_types import ShippingMethod, ShippingMethodKindEnum
 from market.checkout.selectors import reservation_of
 from market.core.graphql.dataloaders import then
-from market.core.graphql.types import Money, vnd
+from market.core.graphql.types import DeliveryAddress, Money, delivery_address_of, vnd
 from market.sellers.graphql.dataloaders import SellerByIdLoader
 from payments import methods as payment_methods
 
@@ -29,17 +29,6 @@ def _seller_type():
 
 def _state(info, checkout: models.Checkout, pick):
     return then(CheckoutStateLoader(info.context).load(checkout), pick)
-
-
-class CheckoutAddress(graphene.ObjectType):
-    full_name = graphene.String(required=True)
-    phone = graphene.String(required=True, description="E.164: +84…")
-    street = graphene.String(required=True)
-    ward = graphene.String(required=True, description="Ward or commune.")
-    province = graphene.String(required=True, description="One of the 34 provinces.")
-
-    class Meta:
-        description = "Where the checkout's parcels go, as validated and normalised."
 
 
 class CheckoutAddressInput(graphene.InputObjectType):
@@ -215,7 +204,7 @@ class Checkout(graphene.ObjectType):
         required=True, description="What reaches the checkout: keep it secret, as a key."
     )
     email = graphene.String(description="Where the order's emails go; null until given.")
-    shipping_address = graphene.Field(CheckoutAddress)
+    shipping_address = graphene.Field(DeliveryAddress, description="Where the parcels go.")
     lines = graphene.List(
         graphene.NonNull(CheckoutLine), required=True, description="In the order added."
     )
@@ -246,12 +235,7 @@ class Checkout(graphene.ObjectType):
 
     @staticmethod
     def resolve_shipping_address(root: models.Checkout, _info):
-        if not root.shipping_address:
-            return None
-        address = root.shipping_address
-        return CheckoutAddress(
-            **{name: address.get(name, "") for name in CheckoutAddress._meta.fields}
-        )
+        return delivery_address_of(root.shipping_address)
 
     @staticmethod
     def resolve_lines(root, info):

@@ -12,7 +12,7 @@ from graphene_django import DjangoObjectType
 from catalog.graphql.types import ProductVariant
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.dataloaders import resolve_related, then
-from market.core.graphql.types import Money, money_of, vnd
+from market.core.graphql.types import DeliveryAddress, Money, delivery_address_of, money_of, vnd
 from market.orders import models, selectors
 from market.orders.graphql.dataloaders import (
     EventsByOrderLoader,
@@ -72,17 +72,6 @@ def _choice(attribute: str):
         return getattr(root, attribute)
 
     return resolve
-
-
-class OrderAddress(graphene.ObjectType):
-    full_name = graphene.String(required=True)
-    phone = graphene.String(required=True, description="E.164: +84…")
-    street = graphene.String(required=True)
-    ward = graphene.String(required=True, description="Ward or commune.")
-    province = graphene.String(required=True, description="One of the 34 provinces.")
-
-    class Meta:
-        description = "Where an order goes, as it was when the order was placed."
 
 
 class OrderLine(DjangoObjectType):
@@ -249,7 +238,9 @@ class OrderEvent(DjangoObjectType):
 class Order(DjangoObjectType):
     status = graphene.Field(OrderStatusEnum, required=True)
     payment_status = graphene.Field(OrderPaymentStatusEnum, required=True)
-    shipping_address = graphene.Field(OrderAddress, required=True)
+    shipping_address = graphene.Field(
+        DeliveryAddress, required=True, description="As it was when the order was placed."
+    )
     token = graphene.UUID(
         description="What a guest holds to read the order; null for a seller's staff."
     )
@@ -294,8 +285,7 @@ class Order(DjangoObjectType):
 
     @staticmethod
     def resolve_shipping_address(root: models.Order, _info):
-        address = root.shipping_address or {}
-        return OrderAddress(**{name: address.get(name, "") for name in OrderAddress._meta.fields})
+        return delivery_address_of(root.shipping_address)
 
     @staticmethod
     def resolve_token(root: models.Order, info):

@@ -33,7 +33,7 @@ from market.checkout.models import (
 from market.checkout.shipping_selectors import shipping_methods_offered_of_sellers
 from market.core.errors import InvalidInput
 from market.core.permissions import is_operator
-from market.core.sql import ModelColumns, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, sql_table
 
 
 @dataclass(frozen=True)
@@ -164,13 +164,10 @@ def checkout_lines(checkout_ids: list[int]) -> list[CheckoutLine]:
         return []
     connection = connections[router.db_for_read(CheckoutLine)]
     head, tail, reads = _lines_sql(connection.alias)
-    placeholders = ", ".join(["%s"] * len(checkout_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"{head}{placeholders}{tail}", list(checkout_ids))
-        rows = cursor.fetchall()
     lines = []
-    for row in rows:
-        line, variant, product, reservation = (read.instance(connection, row) for read in reads)
+    for line, variant, product, reservation in instances_for_ids(
+        connection, head, tail, checkout_ids, reads
+    ):
         CheckoutLine.variant.field.set_cached_value(line, variant)
         ProductVariant.product.field.set_cached_value(variant, product)
         CheckoutLine.reservation.related.set_cached_value(line, reservation)
@@ -188,13 +185,8 @@ def checkout_deliveries(checkout_ids: list[int]) -> list[CheckoutDelivery]:
         return []
     connection = connections[router.db_for_read(CheckoutDelivery)]
     head, tail, reads = _deliveries_sql(connection.alias)
-    placeholders = ", ".join(["%s"] * len(checkout_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"{head}{placeholders}{tail}", list(checkout_ids))
-        rows = cursor.fetchall()
     deliveries = []
-    for row in rows:
-        delivery, method = (read.instance(connection, row) for read in reads)
+    for delivery, method in instances_for_ids(connection, head, tail, checkout_ids, reads):
         CheckoutDelivery.shipping_method.field.set_cached_value(delivery, method)
         deliveries.append(delivery)
     return deliveries

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from market.checkout.models import ShippingMethod
 from market.core.permissions import is_operator, seller_ids_of
-from market.core.sql import ModelColumns, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, sql_table
 from market.sellers.models import Seller
 
 
@@ -25,13 +25,11 @@ def shipping_methods_offered_of_sellers(seller_ids) -> list[ShippingMethod]:
     if not seller_ids:
         return []
     connection = connections[router.db_for_read(ShippingMethod)]
-    head, tail, (read,) = _offered_sql(connection.alias)
-    placeholders = ", ".join(["%s"] * len(seller_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{head}{placeholders}{tail}", [True, Seller.Status.ACTIVE.value, *seller_ids]
-        )
-        return [read.instance(connection, row) for row in cursor.fetchall()]
+    head, tail, reads = _offered_sql(connection.alias)
+    rows = instances_for_ids(
+        connection, head, tail, seller_ids, reads, before=(True, Seller.Status.ACTIVE.value)
+    )
+    return [method for (method,) in rows]
 
 
 @lru_cache(maxsize=8)

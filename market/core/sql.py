@@ -99,3 +99,24 @@ class ModelColumns:
         if values[self.pk_index] is None:
             return None
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def instances_for_ids(
+    connection,
+    head: str,
+    tail: str,
+    ids,
+    reads: tuple[ModelColumns, ...],
+    *,
+    before=(),
+    after=(),
+) -> list[tuple]:
+    """Run ``head`` + one placeholder per id + ``tail`` (``before`` and ``after``: the
+    values of the placeholders in ``head`` and in ``tail``) and read each row into one
+    instance per ``reads``: the shape of every hand-written ``… WHERE x IN (…)`` read."""
+    ids = list(ids)
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{placeholders}{tail}", [*before, *ids, *after])
+        rows = cursor.fetchall()
+    return [tuple(read.instance(connection, row) for read in reads) for row in rows]

@@ -39,7 +39,7 @@ from market.checkout.selectors import (
 )
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
-from market.core.sql import ModelColumns, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, sql_table
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -150,13 +150,8 @@ def variants_buyable(variant_ids) -> dict[int, ProductVariant]:
     # ``Product.objects.live()`` compiled once (``catalog.models.live_product_ids_sql``).
     connection = connections[router.db_for_read(ProductVariant)]
     head, tail, params, reads = _buyable_sql(connection.alias)
-    placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"{head}{placeholders}{tail}", [*ids, *params])
-        rows = cursor.fetchall()
     found = {}
-    for row in rows:
-        variant, product = (read.instance(connection, row) for read in reads)
+    for variant, product in instances_for_ids(connection, head, tail, ids, reads, after=params):
         ProductVariant.product.field.set_cached_value(variant, product)
         found[variant.pk] = variant
     return found

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import F, Func
+from django.db.transaction import TransactionManagementError
 
 
 def sql_table(connection, model, alias: str) -> tuple[str, Callable[[str], str]]:
@@ -120,3 +121,18 @@ def instances_for_ids(
         cursor.execute(f"{head}{placeholders}{tail}", [*before, *ids, *after])
         rows = cursor.fetchall()
     return [tuple(read.instance(connection, row) for read in reads) for row in rows]
+
+
+def row_lock(connection, alias: str) -> str:
+    """`` FOR UPDATE OF <alias>`` for a hand-written read that locks its rows (what the
+    database supports of it: nothing on SQLite, which locks the whole file anyway), refused
+    outside a transaction as the ORM's ``select_for_update`` is: such a lock holds nothing."""
+    if connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    if not connection.features.has_select_for_update:
+        return ""
+    if connection.features.has_select_for_update_of:
+        return f" FOR UPDATE OF {connection.ops.quote_name(alias)}"
+    return " FOR UPDATE"

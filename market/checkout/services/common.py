@@ -25,7 +25,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
-from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +38,7 @@ from market.checkout.selectors import (
 )
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
-from market.core.sql import ModelColumns, instances_for_ids, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, row_lock, sql_table
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -73,17 +72,8 @@ def checkout_row(token: uuid.UUID, *, lock: bool) -> Checkout | None:
     """The checkout whose token is ``token``, or None; ``lock`` takes its row lock (``FOR
     UPDATE OF`` it alone). Written as SQL: every write of the flow starts with it."""
     connection = connections[router.db_for_write(Checkout)]
-    if lock and connection.get_autocommit():
-        # As the ORM's ``select_for_update``: a lock outside a transaction holds nothing.
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
     head, read = _checkout_sql(connection.alias)
-    sql = head
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-        if connection.features.has_select_for_update_of:
-            sql += f" OF {connection.ops.quote_name('row_c')}"
+    sql = head + row_lock(connection, "row_c") if lock else head
     token_field = Checkout._meta.get_field("token")
     with connection.cursor() as cursor:
         cursor.execute(sql, [token_field.get_db_prep_value(token, connection)])

@@ -19,10 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.transaction import TransactionManagementError
 
 from catalog.models import Stock
-from market.core.sql import sql_table
+from market.core.sql import row_lock, sql_table
 from market.orders.models import Allocation, OrderLine
 
 
@@ -44,25 +43,16 @@ def stocks_locked(variant_ids: Iterable[int]) -> dict[int, Stock]:
     if not ids:
         return {}
     connection = connections[router.db_for_write(Stock)]
-    if connection.get_autocommit():
-        # As the ORM's ``select_for_update``: a lock outside a transaction holds nothing.
-        raise TransactionManagementError(
-            "select_for_update cannot be used outside of a transaction."
-        )
+    lock = row_lock(connection, "locked_s")
     # Written as SQL: adding to a checkout and placing an order both take these locks,
     # and compiling the query cost more than running it.
-    quote = connection.ops.quote_name
     stocks, column = sql_table(connection, Stock, "locked_s")
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT {column('id')}, {column('variant')}, {column('quantity')},"  # noqa: S608 - names from the model
         f" {column('quantity_allocated')} FROM {stocks}"
-        f" WHERE {column('variant')} IN ({placeholders}) ORDER BY {column('id')}"
+        f" WHERE {column('variant')} IN ({placeholders}) ORDER BY {column('id')}{lock}"
     )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-        if connection.features.has_select_for_update_of:
-            sql += f" OF {quote('locked_s')}"
     rows = Stock.objects.raw(sql, list(ids)).using(connection.alias)
     return {stock.variant_id: stock for stock in rows}
 

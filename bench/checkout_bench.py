@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import threading
 import time
@@ -289,22 +288,9 @@ def race(port: int, pool: dict, *, buyers: int, orders: int) -> dict:
         "flows_failed": len(failures),
         "failures": failures[:5],
         "sold_out_refusals": sold_out_refusals,
-        "steps_ms": {step: summary(values) for step, values in sorted(timings.items())},
-    }
-
-
-def summary(values: list[float]) -> dict:
-    ordered = sorted(values)
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
-
-    return {
-        "n": len(ordered),
-        "p50": round(statistics.median(ordered), 2),
-        "p95": at(0.95),
-        "p99": at(0.99),
-        "max": round(ordered[-1], 2),
+        "steps_ms": {
+            step: harness.latency_summary(values) for step, values in sorted(timings.items())
+        },
     }
 
 

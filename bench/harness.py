@@ -19,6 +19,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -447,3 +448,17 @@ def post_graphql(port: int, body: bytes) -> tuple[float, dict]:
     if response.status != 200 or answer.get("errors"):
         raise BenchError(f"HTTP {response.status}: {payload[:500].decode(errors='replace')}")
     return elapsed, answer
+
+
+def latency_summary(timings: list[float]) -> dict:
+    """Count, median, p95, p99 and maximum of ``timings`` (milliseconds), rounded; the
+    percentiles interpolated (``statistics.quantiles``, inclusive) as every bench reports them."""
+    cuts = statistics.quantiles(timings, n=100, method="inclusive") if len(timings) > 1 else []
+    at = (lambda p: cuts[p - 1]) if cuts else (lambda _p: timings[0])
+    return {
+        "n": len(timings),
+        "p50": round(statistics.median(timings), 2),
+        "p95": round(at(95), 2),
+        "p99": round(at(99), 2),
+        "max": round(max(timings), 2),
+    }

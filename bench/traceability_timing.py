@@ -15,7 +15,7 @@ import statistics
 import time
 from urllib.parse import quote
 
-from harness import ROOT, BenchError
+from harness import ROOT, BenchError, latency_summary
 
 WARM_UP_REQUESTS = 20
 POLL_SECONDS = 0.02
@@ -26,18 +26,6 @@ mutation BenchLotVerify($lot: ID!) {
   lotVerify(lot: $lot) { verified brokenAt { sequence reason } errors { field code message } }
 }
 """
-
-
-def summary(timings: list[float]) -> dict:
-    cuts = statistics.quantiles(timings, n=100, method="inclusive") if len(timings) > 1 else []
-    at = (lambda p: cuts[p - 1]) if cuts else (lambda _p: timings[0])
-    return {
-        "n": len(timings),
-        "p50": round(statistics.median(timings), 2),
-        "p95": round(at(95), 2),
-        "p99": round(at(99), 2),
-        "max": round(max(timings), 2),
-    }
 
 
 def request(port: int, method: str, path: str, *, body=None, headers=None):
@@ -98,7 +86,11 @@ def time_resolver(port: int, lots: list[tuple[str, str]], requests: int) -> dict
     ]
     jsonld = _timed_gets(port, paths, {"Accept": "application/ld+json"}, "json")
     html = _timed_gets(port, paths, {"Accept": "text/html", "Accept-Language": "vi"}, "text/html")
-    return {"lots": len(lots), "jsonld_ms": summary(jsonld), "html_ms": summary(html)}
+    return {
+        "lots": len(lots),
+        "jsonld_ms": latency_summary(jsonld),
+        "html_ms": latency_summary(html),
+    }
 
 
 def time_epcis_export(port: int, codes: list[str], requests: int, headers: dict) -> dict:
@@ -115,7 +107,7 @@ def time_epcis_export(port: int, codes: list[str], requests: int, headers: dict)
         "lots": len(codes),
         "events_in_document": events,
         "document_bytes": len(payload),
-        "ms": summary(timings),
+        "ms": latency_summary(timings),
     }
 
 
@@ -174,7 +166,7 @@ def time_verify_in_process(lot_ids: list[int], runs: int) -> dict:
         timings.append((time.perf_counter() - started) * 1000)
         if broken is not None:
             raise BenchError(f"the chain of lot {lot_id} broke at {broken}")
-    return summary(timings)
+    return latency_summary(timings)
 
 
 def lot_verify_in_schema() -> dict:
@@ -202,7 +194,7 @@ def time_verify_graphql(port: int, lot_ids: list[int], runs: int, token: str) ->
             raise BenchError(f"lotVerify answered {status}: {payload[:500]!r}")
         if run >= WARM_UP_REQUESTS:
             timings.append(elapsed)
-    return summary(timings)
+    return latency_summary(timings)
 
 
 # ---------------------------------------------------------------- suspension

@@ -15,6 +15,7 @@ from django.db.models import F
 
 from market.core import changes
 from market.core.models import ChangeRecord
+from market.core.transactions import service_transaction
 from search import delivery, indices, selectors, text_table
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def deliver_outbox(*, batch_size: int = DELIVERY_BATCH_SIZE) -> DeliveryReport:
                 return report
 
 
-@transaction.atomic
+@service_transaction
 def _expand_to_products() -> None:
     """Replace each seller or category change by a change of each of its products.
 

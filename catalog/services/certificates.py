@@ -12,6 +12,7 @@ from catalog.models import OcopCertificate
 from catalog.services import common
 from market.core.errors import DomainError, invalid
 from market.core.permissions import require_auditor_or_operator
+from market.core.transactions import service_transaction
 
 # A revocation reason is a TextField; this is what a letter to the seller can mean.
 MAX_REVOCATION_REASON_LENGTH = 5_000
@@ -56,7 +57,7 @@ def _check_dates(errors: common.FieldErrors, issued_on, expires_on, today: date)
     return expires_on
 
 
-@transaction.atomic
+@service_transaction
 def ocop_certificate_submit(
     *,
     by,
@@ -137,7 +138,7 @@ def _certificate_for_review(by, certificate_id) -> OcopCertificate:
     )
 
 
-@transaction.atomic
+@service_transaction
 def ocop_certificate_verify(*, by, certificate_id: int) -> OcopCertificate:
     certificate = _certificate_for_review(by, certificate_id)
     if certificate.status != OcopCertificate.Status.PENDING:
@@ -158,7 +159,7 @@ def ocop_certificate_verify(*, by, certificate_id: int) -> OcopCertificate:
     return certificate
 
 
-@transaction.atomic
+@service_transaction
 def ocop_certificate_revoke(*, by, certificate_id: int, reason: str) -> OcopCertificate:
     """Withdraw a pending or verified certificate; the reason is kept for the seller."""
     certificate = _certificate_for_review(by, certificate_id)
@@ -183,7 +184,7 @@ def ocop_certificate_revoke(*, by, certificate_id: int, reason: str) -> OcopCert
     return certificate
 
 
-@transaction.atomic
+@service_transaction
 def ocop_certificates_expire(*, today: date | None = None) -> int:
     """Mark verified certificates whose last valid day is before ``today`` as expired.
 

@@ -9,9 +9,10 @@ from django.db.models import Max
 from catalog import images, tasks
 from catalog.models import ProductImage, ProductImageThumbnail
 from catalog.services import common
+from market.core.transactions import service_transaction
 
 
-@transaction.atomic
+@service_transaction
 def product_image_create(*, by, product_id: int, upload, alt: str = "") -> ProductImage:
     """Store a checked picture; thumbnails are made by a task after commit."""
     product = common.product_for_staff(by, product_id, field="product", lock=True)
@@ -35,7 +36,7 @@ def product_image_create(*, by, product_id: int, upload, alt: str = "") -> Produ
     return image
 
 
-@transaction.atomic
+@service_transaction
 def product_image_delete(*, by, image_id: int) -> ProductImage:
     image = common.fetch_for_staff(
         ProductImage.objects.select_related("product").select_for_update(of=("self",)),
@@ -53,7 +54,7 @@ def product_image_delete(*, by, image_id: int) -> ProductImage:
     return image
 
 
-@transaction.atomic
+@service_transaction
 def product_thumbnails_create(*, image_id: int) -> list[int]:
     """Make the missing WebP thumbnails of a picture; returns the sizes made.
 

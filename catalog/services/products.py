@@ -10,6 +10,7 @@ from catalog.services.common import UNSET
 from market.core.errors import NotFound, invalid
 from market.core.permissions import require_authenticated, require_seller_staff, seller_ids_of
 from market.core.slugs import save_with_free_slug, slug_base
+from market.core.transactions import service_transaction
 from market.sellers.models import Seller
 
 SLUG_MAX_LENGTH = 255
@@ -23,7 +24,7 @@ MAX_ATTRIBUTE_NAME_LENGTH = 64
 MAX_ATTRIBUTE_VALUE_LENGTH = 500
 
 
-@transaction.atomic
+@service_transaction
 def category_changed(*, category_id: int) -> None:
     """A category was renamed or moved: its products' category paths are stale."""
     common.reindex_category(category_id)
@@ -164,7 +165,7 @@ def _check_description(errors: common.FieldErrors, description) -> str:
 # Products
 
 
-@transaction.atomic
+@service_transaction
 def product_create(
     *,
     by,
@@ -195,7 +196,7 @@ def product_create(
     return product
 
 
-@transaction.atomic
+@service_transaction
 def product_update(
     *,
     by,
@@ -234,7 +235,7 @@ def product_update(
     return product
 
 
-@transaction.atomic
+@service_transaction
 def product_delete(*, by, product_id: int) -> Product:
     """Delete the product with its variants, stock, pictures and certificates.
 

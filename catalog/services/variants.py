@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from catalog.models import Product, ProductVariant, Stock
 from catalog.services import common
 from market.core.errors import invalid
+from market.core.transactions import service_transaction
 
 MAX_INTEGER = 2**31 - 1
 MAX_VARIANTS_PER_BULK = 100
@@ -132,7 +133,7 @@ def _insert_variants(product: Product, rows: list[dict]) -> list[ProductVariant]
     return variants
 
 
-@transaction.atomic
+@service_transaction
 def variant_create(
     *,
     by,
@@ -175,7 +176,7 @@ def variant_create(
     return variant
 
 
-@transaction.atomic
+@service_transaction
 def variant_bulk_create(*, by, product_id: int, variants: list[dict]) -> list[ProductVariant]:
     """Create all the variants or none.
 
@@ -229,7 +230,7 @@ def variant_bulk_create(*, by, product_id: int, variants: list[dict]) -> list[Pr
     return created
 
 
-@transaction.atomic
+@service_transaction
 def variant_update(*, by, variant_id: int, **changes) -> ProductVariant:
     """Change the given fields (of ``VARIANT_FIELDS``) only; stock has ``stock_update``."""
     unknown = set(changes) - set(VARIANT_FIELDS)
@@ -265,7 +266,7 @@ def variant_update(*, by, variant_id: int, **changes) -> ProductVariant:
     return variant
 
 
-@transaction.atomic
+@service_transaction
 def variant_delete(*, by, variant_id: int) -> ProductVariant:
     variant = common.variant_for_staff(by, variant_id, field="id", lock=True)
     pk = variant.pk
@@ -275,7 +276,7 @@ def variant_delete(*, by, variant_id: int) -> ProductVariant:
     return variant
 
 
-@transaction.atomic
+@service_transaction
 def stock_update(*, by, variant_id: int, quantity: int) -> ProductVariant:
     """Set the pieces on hand; never below what unpaid orders already hold."""
     variant = common.variant_for_staff(by, variant_id, field="variant")

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from market.accounts import jwt, tasks, throttling
 from market.accounts.models import RefreshToken, User
 from market.core.errors import DomainError, invalid
+from market.core.transactions import service_transaction
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def normalize_email(email: str) -> str:
     return User.objects.normalize_email(email.strip()).lower()
 
 
-@transaction.atomic
+@service_transaction
 def account_register(
     *, email: str, password: str, first_name: str = "", last_name: str = ""
 ) -> User:
@@ -65,7 +66,7 @@ def account_register(
     return candidate
 
 
-@transaction.atomic
+@service_transaction
 def token_create(*, email: str, password: str, client_address: str) -> IssuedTokens:
     """Sign in with email and password: an access token and a new refresh token.
 
@@ -90,7 +91,7 @@ def token_create(*, email: str, password: str, client_address: str) -> IssuedTok
     return _issue_tokens(user)
 
 
-@transaction.atomic
+@service_transaction
 def password_reset_request(*, email: str, client_address: str) -> None:
     """Email a set-password link to the account with ``email``, if there is an active one.
 
@@ -114,7 +115,7 @@ def password_reset_request(*, email: str, client_address: str) -> None:
     transaction.on_commit(partial(tasks.send_password_reset_email.delay, user.pk), robust=True)
 
 
-@transaction.atomic
+@service_transaction
 def password_set(*, email: str, token: str, password: str, client_address: str) -> IssuedTokens:
     """Set a password with the token of an emailed link, and sign in.
 
@@ -145,7 +146,7 @@ def password_set(*, email: str, token: str, password: str, client_address: str) 
     return _issue_tokens(user)
 
 
-@transaction.atomic
+@service_transaction
 def token_refresh(*, refresh_token: str) -> IssuedTokens:
     """Trade a refresh token for a new pair; the one presented is revoked.
 
@@ -181,7 +182,7 @@ def token_refresh(*, refresh_token: str) -> IssuedTokens:
     return _issue_tokens(stored.user)
 
 
-@transaction.atomic
+@service_transaction
 def tokens_revoke_all(*, user: User) -> int:
     """End every session of ``user``: access tokens already issued live out their few minutes."""
     return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
@@ -189,7 +190,7 @@ def tokens_revoke_all(*, user: User) -> int:
     )
 
 
-@transaction.atomic
+@service_transaction
 def tokens_revoke(*, token_ids: list[int]) -> int:
     return RefreshToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

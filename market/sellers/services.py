@@ -27,6 +27,7 @@ from market.core.addresses import normalize_phone
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import is_operator, is_seller_owner, require_seller_owner
 from market.core.slugs import save_with_free_slug, slug_base
+from market.core.transactions import service_transaction
 from market.sellers import selectors
 from market.sellers import tasks as seller_tasks
 from market.sellers.models import Seller, SellerInvitation, SellerMembership
@@ -40,7 +41,7 @@ PROFILE_FIELDS = ("name", "kind", "tax_code", "phone", "email", "description")
 OPERATOR_FIELDS = ("is_verified", "status")
 
 
-@transaction.atomic
+@service_transaction
 def seller_create(
     *,
     name: str,
@@ -60,7 +61,7 @@ def seller_create(
     return seller
 
 
-@transaction.atomic
+@service_transaction
 def seller_update(
     *, seller_id: int, by: User | None, address: dict | None = None, **changes
 ) -> Seller:
@@ -87,7 +88,7 @@ def seller_update(
     return seller
 
 
-@transaction.atomic
+@service_transaction
 def seller_staff_invite(
     *, seller_id: int, email: str, role: str, by: User | None
 ) -> SellerInvitation:
@@ -146,7 +147,7 @@ def seller_staff_invite(
     return invitation
 
 
-@transaction.atomic
+@service_transaction
 def seller_invitation_accept(
     *, invitation_id: int, by: User
 ) -> tuple[SellerInvitation, SellerMembership]:
@@ -164,7 +165,7 @@ def seller_invitation_accept(
     return invitation, membership
 
 
-@transaction.atomic
+@service_transaction
 def seller_invitation_decline(*, invitation_id: int, by: User) -> SellerInvitation:
     """The invited person, signed in as ``by``, says no; nothing else changes."""
     invitation = _invitation_to_answer(invitation_id, by=by)
@@ -172,7 +173,7 @@ def seller_invitation_decline(*, invitation_id: int, by: User) -> SellerInvitati
     return invitation
 
 
-@transaction.atomic
+@service_transaction
 def seller_invitation_revoke(*, invitation_id: int, by: User) -> SellerInvitation:
     """The seller's owner or an operator withdraws an invitation that waits for an answer."""
     invitation = _locked_invitation(invitation_id, by=by)
@@ -183,7 +184,7 @@ def seller_invitation_revoke(*, invitation_id: int, by: User) -> SellerInvitatio
     return invitation
 
 
-@transaction.atomic
+@service_transaction
 def seller_staff_remove(*, membership_id: int, by: User) -> Seller:
     """Take a person off a seller's staff: by its owners or operators, or by the person (leaving).
 
@@ -202,7 +203,7 @@ def seller_staff_remove(*, membership_id: int, by: User) -> Seller:
     return seller
 
 
-@transaction.atomic
+@service_transaction
 def seller_staff_role_update(*, membership_id: int, role: str, by: User) -> SellerMembership:
     """Make a member owner or staff: by the seller's owners or operators; never its last owner."""
     _check_role(role)

@@ -97,8 +97,9 @@ def savepoints_of(client, document: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_one_mutation_is_its_own_transaction_and_several_share_one(client):
     # ATOMIC_MUTATIONS wraps an operation's mutations in one transaction; for a lone
-    # mutation BaseMutation's own transaction is the outermost, with no savepoint of its own.
+    # mutation BaseMutation's own transaction is the outermost, and the service inside it
+    # needs no savepoint either (market.core.transactions).
     one = savepoints_of(client, f"mutation {{ {GUEST_CHECKOUT} }}")
     two = savepoints_of(client, f"mutation {{ a: {GUEST_CHECKOUT} b: {GUEST_CHECKOUT} }}")
 
-    assert (one, two) == (1, 4)  # the service's; then each mutation's and each service's
+    assert (one, two) == (0, 2)  # none; then each mutation's, so a refusal undoes only it

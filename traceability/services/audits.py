@@ -11,13 +11,13 @@ Every change to a violation refreshes the verified origin of the lots it touches
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import images
 from market.core.errors import DomainError, NotFound, invalid
 from market.core.permissions import require_auditor_or_operator
+from market.core.transactions import service_transaction
 from traceability.models import AuditEntry, Inspection, InspectionPhoto, Site, Violation
 from traceability.services.common import check_model_fields, site_locked
 from traceability.services.origin import origin_refresh, origin_refresh_for_sites
@@ -25,7 +25,7 @@ from traceability.services.origin import origin_refresh, origin_refresh_for_site
 MAX_INSPECTION_PHOTOS = 20
 
 
-@transaction.atomic
+@service_transaction
 def inspection_record(
     *,
     by,
@@ -95,7 +95,7 @@ def inspection_record(
     return inspection
 
 
-@transaction.atomic
+@service_transaction
 def violation_open(
     *, site: Site, kind: str, lot=None, spraying=None, inspection=None, details: str = ""
 ) -> Violation:
@@ -124,7 +124,7 @@ def violation_open(
     return violation
 
 
-@transaction.atomic
+@service_transaction
 def violation_close(*, by, violation_id: int, note: str) -> Violation:
     """Close an open violation with the auditor's note of what was done about it."""
     if by is not None:

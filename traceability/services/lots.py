@@ -24,6 +24,7 @@ from catalog.models import Product, ProductVariant
 from market.core.errors import NotFound
 from market.core.errors import invalid as _invalid
 from market.core.permissions import fetch_for_seller_staff
+from market.core.transactions import service_transaction
 from traceability import events as builders
 from traceability import validators
 from traceability.epcis import documents
@@ -106,7 +107,7 @@ def _save_new_lot(lot: Lot) -> None:
         raise _invalid("code", _("Another lot already has this code."), "UNIQUE") from None
 
 
-@transaction.atomic
+@service_transaction
 def lot_create(
     *,
     by,
@@ -235,7 +236,7 @@ def _check_inputs(inputs) -> list[tuple[int, Decimal]]:
     return cleaned
 
 
-@transaction.atomic
+@service_transaction
 def lot_transform(
     *,
     by,
@@ -399,7 +400,7 @@ class _Walk:
             yield row
 
 
-@transaction.atomic
+@service_transaction
 def lot_verify(*, lot_id: int, by=None):
     """Walk the lot's chain; return its first broken link (``documents.verify_chain``'s
     answer: the sequence and why) or ``None`` when every link holds.

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from market.core import changes
+from market.core.transactions import service_transaction
 from traceability import selectors
 from traceability.models import Lot
 
@@ -24,7 +25,7 @@ from traceability.models import Lot
 EXPIRY_BATCH_SIZE = 1000
 
 
-@transaction.atomic
+@service_transaction
 def origin_refresh(*, lot_ids: Iterable[int]) -> None:
     """Recompute these lots, every lot made from them, and the products of all of them.
 

@@ -33,6 +33,7 @@ from market.core.permissions import (
     require_auditor_or_operator,
     require_seller_staff,
 )
+from market.core.transactions import service_transaction
 from market.sellers.models import Seller
 from traceability import tasks
 from traceability.models import AuditEntry, GapCertificate, Site, SiteStatusChange
@@ -68,7 +69,7 @@ NOTIFIED_ACTIONS = {
 }
 
 
-@transaction.atomic
+@service_transaction
 def site_register(
     *,
     by,
@@ -117,7 +118,7 @@ def site_register(
     return site
 
 
-@transaction.atomic
+@service_transaction
 def site_update(*, by, site_id: int, **changes) -> Site:
     """Correct a site's details (``UPDATABLE_FIELDS``) while it waits for approval.
 
@@ -145,7 +146,7 @@ def site_update(*, by, site_id: int, **changes) -> Site:
     return site
 
 
-@transaction.atomic
+@service_transaction
 def gap_certificate_add(
     *, by, site_id: int, scheme: str, number: str, issuer: str, valid_from, valid_until
 ) -> GapCertificate:
@@ -185,7 +186,7 @@ def gap_certificate_add(
     return certificate
 
 
-@transaction.atomic
+@service_transaction
 def gap_certificate_remove(*, by, certificate_id: int) -> GapCertificate:
     certificate = fetch_for_seller_staff(
         GapCertificate.objects.select_related("site"),
@@ -218,7 +219,7 @@ def site_revoke(*, by, site_id: int, reason: str) -> Site:
     return _decide(by, site_id, AuditEntry.Action.SITE_REVOKE, reason)
 
 
-@transaction.atomic
+@service_transaction
 def _decide(by, site_id, action: str, reason: str) -> Site:
     if by is not None:
         require_auditor_or_operator(by)

@@ -18,7 +18,6 @@ answers it unchanged; another buyer's checkout is ``NOT_FOUND``, as a missing on
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.accounts.models import User
@@ -35,13 +34,14 @@ from market.checkout.services.common import (
 )
 from market.core.errors import PermissionDenied
 from market.core.permissions import is_operator, require_authenticated
+from market.core.transactions import service_transaction
 
 
 def _locked(**where) -> Checkout | None:
     return Checkout.objects.select_for_update(of=("self",)).filter(**where).first()
 
 
-@transaction.atomic
+@service_transaction
 def checkout_customer_attach(*, by, token) -> Checkout:
     require_authenticated(by)
     value = parse_token(token)

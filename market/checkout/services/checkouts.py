@@ -9,7 +9,6 @@ merges into it on sign-in. A guest gets a new checkout each time, reached by its
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -39,6 +38,7 @@ from market.checkout.services.lines import lines_add
 from market.core import throttle
 from market.core.addresses import address_clean
 from market.core.errors import DomainError, DomainErrors
+from market.core.transactions import service_transaction
 from payments.methods import method_named
 
 MAX_EMAIL_LENGTH = 254
@@ -87,7 +87,7 @@ def _renew_keeping_lines(checkout: Checkout) -> None:
         reads_keep(checkout, KnownReads(lines=tuple(lines)))
 
 
-@transaction.atomic
+@service_transaction
 def checkout_create(
     *,
     by,
@@ -145,7 +145,7 @@ def checkout_create(
     return checkout
 
 
-@transaction.atomic
+@service_transaction
 def checkout_email_update(*, by, token, email) -> Checkout:
     checkout = checkout_fetch(by, token)
     checkout.email = _clean_email(email)
@@ -154,7 +154,7 @@ def checkout_email_update(*, by, token, email) -> Checkout:
     return checkout
 
 
-@transaction.atomic
+@service_transaction
 def checkout_shipping_address_update(*, by, token, shipping_address: dict) -> Checkout:
     """Set the delivery address (``market.core.addresses.address_clean``'s fields). A
     shipping method chosen earlier that does not serve the new province stays recorded
@@ -166,7 +166,7 @@ def checkout_shipping_address_update(*, by, token, shipping_address: dict) -> Ch
     return checkout
 
 
-@transaction.atomic
+@service_transaction
 def checkout_payment_method_update(*, by, token, payment_method: str) -> Checkout:
     """Choose one of the payment methods offered (``payments.methods``) by its code."""
     checkout = checkout_fetch(by, token)
@@ -199,7 +199,7 @@ def refusal_message(reason: str, *, province: str | None, grams: int) -> str:
     return _("This is not one of the seller's shipping methods.")
 
 
-@transaction.atomic
+@service_transaction
 def checkout_delivery_method_update(*, by, token, delivery_methods: list[dict]) -> Checkout:
     """Choose the shipping method of each listed seller's group (``seller_id``,
     ``shipping_method_id``). The method must be one the seller offers (active), deliver to

@@ -21,7 +21,7 @@ transaction, and the payment method's ``start`` begins paying.
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from market.checkout.models import Checkout, CheckoutDelivery, CheckoutLine, Reservation
@@ -35,6 +35,7 @@ from market.checkout.services.common import (
 from market.core.errors import DomainError, DomainErrors, PermissionDenied
 from market.core.permissions import is_operator
 from market.core.sql import sql_table
+from market.core.transactions import service_transaction
 from market.orders.models import Order
 from market.orders.selectors import order_for_checkout
 from market.orders.services.placement import PlacedGroup, PlacedLine, order_place
@@ -202,7 +203,7 @@ def _checkout_delete(checkout: Checkout) -> None:
         cursor.execute(sql, [checkout.pk] * 4)
 
 
-@transaction.atomic
+@service_transaction
 def checkout_complete(*, by, token) -> Completion:
     """Place the order of the checkout ``token`` names, or answer the one already placed
     from it. Only whoever may act on the checkout completes it (operators do not)."""

@@ -9,7 +9,6 @@ reservations of the whole checkout (``common.reserve``).
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.checkout.models import Checkout, CheckoutLine
@@ -27,6 +26,7 @@ from market.checkout.services.common import (
     variants_buyable,
 )
 from market.core.errors import DomainError, DomainErrors
+from market.core.transactions import service_transaction
 
 
 def _line_not_found(field: str) -> DomainError:
@@ -98,7 +98,7 @@ def lines_add(
     reads_keep(checkout, KnownReads(lines=tuple(lines)))
 
 
-@transaction.atomic
+@service_transaction
 def checkout_lines_add(*, by, token, lines: list[dict]) -> Checkout:
     """Add ``lines`` (``variant_id``, ``quantity``); a variant already there adds up."""
     checkout = checkout_fetch(by, token)
@@ -111,7 +111,7 @@ def checkout_lines_add(*, by, token, lines: list[dict]) -> Checkout:
     return checkout
 
 
-@transaction.atomic
+@service_transaction
 def checkout_lines_update(*, by, token, lines: list[dict]) -> Checkout:
     """Set the quantity of each of ``lines`` (``line_id``, ``quantity``); 0 deletes it."""
     checkout = checkout_fetch(by, token)
@@ -168,7 +168,7 @@ def checkout_lines_update(*, by, token, lines: list[dict]) -> Checkout:
     return checkout
 
 
-@transaction.atomic
+@service_transaction
 def checkout_lines_delete(*, by, token, line_ids: list[int]) -> Checkout:
     """Delete ``line_ids`` from the checkout; each must be one of its lines."""
     checkout = checkout_fetch(by, token)

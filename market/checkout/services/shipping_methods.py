@@ -11,13 +11,13 @@ keeps a snapshot of the method's name, kind and price, not a reference to it.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.checkout.models import ShippingMethod
 from market.core.addresses import normalize_province
 from market.core.errors import NotFound
 from market.core.permissions import fetch_for_seller_staff
+from market.core.transactions import service_transaction
 from market.sellers.models import Seller
 
 # What a shop can mean, checked here because the columns could hold far more: shipping a
@@ -213,7 +213,7 @@ def _method_for_staff(by, shipping_method_id, *, lock: bool = False) -> Shipping
     )
 
 
-@transaction.atomic
+@service_transaction
 def shipping_method_create(
     *,
     by,
@@ -263,7 +263,7 @@ def shipping_method_create(
     return ShippingMethod.objects.create(seller=seller, **cleaned)
 
 
-@transaction.atomic
+@service_transaction
 def shipping_method_update(
     *,
     by,
@@ -313,7 +313,7 @@ def shipping_method_update(
     return method
 
 
-@transaction.atomic
+@service_transaction
 def shipping_method_delete(*, by, shipping_method_id: int) -> ShippingMethod:
     """Delete the method; open checkouts that chose it lose that choice (see the module's
     note). The returned instance keeps its primary key so the caller can name it."""

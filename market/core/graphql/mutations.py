@@ -24,7 +24,6 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from graphene.utils.str_converters import to_camel_case
 
@@ -33,6 +32,7 @@ from market.core.graphql.node import parse_global_id
 from market.core.permissions import Requirement
 from market.core.text import check_secret, clean_text
 from market.core.throttle import Throttled
+from market.core.transactions import whole_block
 
 # Arguments compared byte for byte and never displayed: checked, never changed.
 SECRET_ARGUMENTS = frozenset({"password", "token", "refresh_token"})
@@ -216,7 +216,9 @@ class BaseMutation(graphene.Mutation):
                 )
             )
         try:
-            with transaction.atomic():
+            # Undone whole on any exception (every ``perform`` re-raises its services'
+            # refusals), so the services inside need no savepoints of their own.
+            with whole_block():
                 payload = cls.perform(root, info, **data)
         except ValidationError as exc:
             return cls(errors=_errors_from_validation(exc, cls.error_type, cls.error_code_enum))

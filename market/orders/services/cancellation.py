@@ -9,14 +9,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.core.errors import DomainError
-from market.orders import tasks
+from market.core.transactions import service_transaction
+from market.orders import signals, tasks
 from market.orders.models import Order, OrderLine, SellerOrder
 from market.orders.services import access, allocation, status
 
 S = SellerOrder.Status
 
 
-@transaction.atomic
+@service_transaction
 def seller_order_cancel(
     *, seller_order_id: int, by, reason: str = "", token: str | None = None
 ) -> SellerOrder:
@@ -35,7 +36,7 @@ def seller_order_cancel(
     return part
 
 
-@transaction.atomic
+@service_transaction
 def order_cancel(*, order_id: int, by, reason: str = "", token: str | None = None) -> Order:
     """Cancel every part of the order that has not shipped yet; parts already on their way
     go on. Refused with ``INVALID_STATUS`` when no part can still be cancelled."""
@@ -69,3 +70,4 @@ def _cancel(part: SellerOrder, *, by, reason: str) -> None:
         fields=("cancel_reason",),
         data={"reason": reason},
     )
+    signals.seller_order_cancelled.send(sender=SellerOrder, seller_order=part, by=by)

@@ -11,6 +11,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from market.core.transactions import service_transaction
 from market.orders import tasks
 from market.orders.models import Order, OrderEvent, OrderLine, SellerOrder
 from market.orders.services import allocation
@@ -29,7 +30,7 @@ def orders_expire_unpaid(*, now=None, batch_size: int = BATCH_SIZE) -> int:
             return expired
 
 
-@transaction.atomic
+@service_transaction
 def _expire_batch(now, batch_size: int) -> int:
     orders = list(
         Order.objects.filter(status=Order.Status.UNPAID, expires_at__lte=now)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import DomainError, DomainErrors
 from market.core.permissions import is_row_id
+from market.core.transactions import service_transaction
 from market.orders import tasks
 from market.orders.models import OrderLine, SellerOrder
 from market.orders.services import access, allocation, status
@@ -24,7 +25,7 @@ S = SellerOrder.Status
 PICKUP = "pickup"
 
 
-@transaction.atomic
+@service_transaction
 def seller_order_confirm(*, seller_order_id: int, by) -> SellerOrder:
     """The seller accepts its part: it will prepare and ship it."""
     part = access.seller_order_for_staff(seller_order_id, by=by)
@@ -32,7 +33,7 @@ def seller_order_confirm(*, seller_order_id: int, by) -> SellerOrder:
     return part
 
 
-@transaction.atomic
+@service_transaction
 def seller_order_ship(
     *,
     seller_order_id: int,
@@ -82,7 +83,7 @@ def seller_order_ship(
     return part
 
 
-@transaction.atomic
+@service_transaction
 def seller_order_deliver(*, seller_order_id: int, by) -> SellerOrder:
     """The buyer has the parcel (for cash on delivery: and the seller has the money)."""
     part = access.seller_order_for_staff(seller_order_id, by=by)
@@ -90,7 +91,7 @@ def seller_order_deliver(*, seller_order_id: int, by) -> SellerOrder:
     return part
 
 
-@transaction.atomic
+@service_transaction
 def seller_order_return(
     *, seller_order_id: int, by, reason: str = "", restock: bool = False
 ) -> SellerOrder:

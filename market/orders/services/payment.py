@@ -4,16 +4,16 @@
 times for a retried webhook: a paid order stays as it is.
 """
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from market.core.errors import DomainError, PermissionDenied
 from market.core.permissions import is_operator
+from market.core.transactions import service_transaction
 from market.orders.models import Order, OrderEvent
 from market.orders.services import access, status
 
 
-@transaction.atomic
+@service_transaction
 def order_mark_paid(*, order_id: int, by=None, reference: str = "") -> Order:
     """UNPAID → PLACED (the sellers start work), ``payment_status`` PAID, and an event.
 

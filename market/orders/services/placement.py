@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
 from market.core.errors import DomainError, DomainErrors
+from market.core.transactions import service_transaction
 from market.orders import tasks
 from market.orders.models import Order, OrderEvent, OrderLine, OrderNumberCounter, SellerOrder
 from market.orders.services import allocation
@@ -41,7 +42,7 @@ class PlacedGroup:
     lines: list[PlacedLine]
 
 
-@transaction.atomic
+@service_transaction
 def order_place(
     *,
     checkout_token,

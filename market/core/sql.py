@@ -88,6 +88,11 @@ class ModelColumns:
             f"{quote(col.alias)}.{quote(col.target.column)}" for col, _ in self.columns
         )
 
+    def returning(self, connection) -> str:
+        """The same columns unqualified, for an ``UPDATE … RETURNING`` of the one table."""
+        quote = connection.ops.quote_name
+        return ", ".join(quote(col.target.column) for col, _ in self.columns)
+
     def instance(self, connection, row):
         """The instance of the row's columns; None when its primary key is null (a LEFT
         JOIN found nothing)."""

@@ -279,7 +279,6 @@ def checkout_delivery_method_update(*, by, token, delivery_methods: list[dict]) 
         unique_fields=["checkout", "seller"],
         update_fields=["shipping_method"],
     )
-    touch(checkout)
     renewed = reservations_renew(checkout, list(state.lines))
     reads_keep(
         checkout,

@@ -25,6 +25,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, router
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +39,7 @@ from market.checkout.selectors import (
 )
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
-from market.core.sql import ModelColumns, instances_for_ids, row_lock, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, sql_table
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -69,25 +70,42 @@ def checkout_fetch(by, token, *, lock: bool = True, read: bool = False) -> Check
 
 
 def checkout_row(token: uuid.UUID, *, lock: bool) -> Checkout | None:
-    """The checkout whose token is ``token``, or None; ``lock`` takes its row lock (``FOR
-    UPDATE OF`` it alone). Written as SQL: every write of the flow starts with it."""
+    """The checkout whose token is ``token``, or None. ``lock`` takes its row lock by
+    touching its ``updated_at`` (one ``UPDATE … RETURNING``): only the flow's writes lock a
+    checkout, so the lock and the write's touch are one statement, not two. Written as SQL:
+    every write of the flow starts with it."""
     connection = connections[router.db_for_write(Checkout)]
-    head, read = _checkout_sql(connection.alias)
-    sql = head + row_lock(connection, "row_c") if lock else head
+    select, touch_returning, read = _checkout_sql(connection.alias)
     token_field = Checkout._meta.get_field("token")
+    token_value = token_field.get_db_prep_value(token, connection)
+    if lock:
+        if connection.get_autocommit():
+            raise TransactionManagementError("A checkout is locked inside a transaction only.")
+        now = Checkout._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+        sql, parameters = touch_returning, [now, token_value]
+    else:
+        sql, parameters = select, [token_value]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token_field.get_db_prep_value(token, connection)])
+        cursor.execute(sql, parameters)
         row = cursor.fetchone()
     return None if row is None else read.instance(connection, row)
 
 
 @lru_cache(maxsize=8)
-def _checkout_sql(alias: str) -> tuple[str, ModelColumns]:
+def _checkout_sql(alias: str) -> tuple[str, str, ModelColumns]:
     connection = connections[alias]
     checkouts, column = sql_table(connection, Checkout, "row_c")
     (read,) = ModelColumns.sequence(connection, (Checkout, "row_c"))
-    sql = f"SELECT {read.select(connection)} FROM {checkouts} WHERE {column('token')} = %s"  # noqa: S608 - names from the models
-    return sql, read
+    quote = connection.ops.quote_name
+    table = quote(Checkout._meta.db_table)
+    updated_at = quote(Checkout._meta.get_field("updated_at").column)
+    token = quote(Checkout._meta.get_field("token").column)
+    select = f"SELECT {read.select(connection)} FROM {checkouts} WHERE {column('token')} = %s"  # noqa: S608 - names from the models
+    touch_returning = (
+        f"UPDATE {table} SET {updated_at} = %s WHERE {token} = %s"  # noqa: S608 - names from the models
+        f" RETURNING {read.returning(connection)}"
+    )
+    return select, touch_returning, read
 
 
 def touch(checkout: Checkout, *fields: str) -> None:

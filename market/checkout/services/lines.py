@@ -21,7 +21,6 @@ from market.checkout.services.common import (
     deliveries_prune,
     reservations_write,
     reserve,
-    touch,
     unavailable,
     variants_buyable,
 )
@@ -107,7 +106,6 @@ def checkout_lines_add(*, by, token, lines: list[dict]) -> Checkout:
             {"lines": ValidationError(_("Give at least one line."), code="REQUIRED")}
         )
     lines_add(checkout, lines)
-    touch(checkout)
     return checkout
 
 
@@ -164,7 +162,6 @@ def checkout_lines_update(*, by, token, lines: list[dict]) -> Checkout:
     reservations_write(fitting)
     if deleted:
         deliveries_prune(checkout)
-    touch(checkout)
     return checkout
 
 
@@ -189,5 +186,4 @@ def checkout_lines_delete(*, by, token, line_ids: list[int]) -> Checkout:
     if remaining:
         reservations_write(reserve(checkout, remaining, required={}))
     deliveries_prune(checkout)
-    touch(checkout)
     return checkout

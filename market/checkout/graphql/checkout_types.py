@@ -15,10 +15,11 @@ from market.checkout.delivery import line_total
 from market.checkout.graphql.checkout_dataloaders import CheckoutStateLoader
 from market.checkout.graphql.shipping_types import ShippingMethod, ShippingMethodKindEnum
 from market.checkout.selectors import reservation_of
-from market.core.graphql.dataloaders import then
+from market.core.graphql.dataloaders import load_key, then
 from market.core.graphql.types import DeliveryAddress, Money, delivery_address_of, vnd
 from market.sellers.graphql.dataloaders import SellerByIdLoader
 from payments import methods as payment_methods
+from payments.graphql.types import PaymentMethod
 
 
 def _seller_type():
@@ -39,22 +40,6 @@ class CheckoutAddressInput(graphene.InputObjectType):
     province = graphene.String(
         required=True, description="One of the 34 provinces and cities; case and accents free."
     )
-
-
-class PaymentMethod(graphene.ObjectType):
-    code = graphene.String(required=True, description="What `checkoutPaymentMethodUpdate` takes.")
-    name = graphene.String(required=True)
-    online = graphene.Boolean(
-        required=True,
-        description="Paid online (the order waits for the payment) or on delivery.",
-    )
-
-    class Meta:
-        description = "A way to pay the marketplace offers."
-
-    @staticmethod
-    def resolve_name(root: payment_methods.PaymentMethod, _info):
-        return str(root.name)
 
 
 class CheckoutLine(graphene.ObjectType):
@@ -174,7 +159,7 @@ class DeliveryGroup(graphene.ObjectType):
 
     @staticmethod
     def resolve_seller(root, info):
-        return SellerByIdLoader(info.context).load(root.seller_id)
+        return load_key(info, SellerByIdLoader, root.seller_id)
 
     @staticmethod
     def resolve_weight_grams(root, _info):
@@ -264,13 +249,3 @@ class Checkout(graphene.ObjectType):
     @staticmethod
     def resolve_total(root, info):
         return _state(info, root, lambda state: vnd(state.totals.total))
-
-
-class PaymentAction(graphene.ObjectType):
-    kind = graphene.String(
-        required=True, description="`none` for cash on delivery; a gateway's own otherwise."
-    )
-    data = graphene.JSONString(required=True, description="What the kind needs: a URL, a QR.")
-
-    class Meta:
-        description = "What the buyer does next to pay for the order just placed."

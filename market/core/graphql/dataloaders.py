@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 
+from graphql import FieldNode
 from graphql_sync_dataloaders import SyncDataLoader, SyncFuture
 
 
@@ -46,6 +47,10 @@ class ByKeyLoader(DataLoader):
 
     key_field = "pk"
     rows: Callable[[object, list], Iterable]
+    # Set on a loader whose rows are every row of this model by primary key, whoever asks
+    # (no viewer's filter): a query selecting only such a row's ``id`` is then answered
+    # from the key it already holds, without a query (``load_key``).
+    every_row_of = None
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -66,15 +71,42 @@ class GroupedByKeyLoader(ByKeyLoader, abstract=True):
         return [grouped.get(key, []) for key in keys]
 
 
+def selects_id_alone(info) -> bool:
+    """Whether the field being resolved asks nothing of its object but ``id`` (and
+    ``__typename``), with no fragment or directive."""
+    for node in info.field_nodes:
+        if node.selection_set is None:
+            return False
+        for selection in node.selection_set.selections:
+            if (
+                not isinstance(selection, FieldNode)
+                or selection.directives
+                or selection.name.value not in ("id", "__typename")
+            ):
+                return False
+    return True
+
+
+def load_key(info, loader_class: type[ByKeyLoader], key):
+    """The row ``key`` through ``loader_class`` (batched), None for None; when the query asks
+    only its ``id`` and the loader answers every row (``every_row_of``), an unsaved
+    instance holding the key, which answers the same ``id`` without a query."""
+    if key is None:
+        return None
+    if loader_class.every_row_of is not None and selects_id_alone(info):
+        return loader_class.every_row_of(pk=key)
+    return loader_class(info.context).load(key)
+
+
 def resolve_related(field: str, loader_class: type[DataLoader]) -> Callable:
     """A resolver for the foreign key ``field``: the object loaded with its root when the
-    query selected it, else batched through ``loader_class`` by ``<field>_id``; null stays null."""
+    query selected it, else batched through ``loader_class`` by ``<field>_id``
+    (``load_key``); null stays null."""
 
     def resolve(root, info):
         if getattr(type(root), field).is_cached(root):
             return getattr(root, field)
-        key = getattr(root, f"{field}_id")
-        return None if key is None else loader_class(info.context).load(key)
+        return load_key(info, loader_class, getattr(root, f"{field}_id"))
 
     return resolve
 

@@ -5,6 +5,8 @@ from market.sellers.models import Seller
 
 
 class SellerByIdLoader(ByKeyLoader):
+    every_row_of = Seller
+
     def rows(self, keys):
         return Seller.objects.select_related("address").in_bulk(keys).values()
 

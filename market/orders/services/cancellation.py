@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from market.core.errors import DomainError
 from market.core.transactions import service_transaction
-from market.orders import signals, tasks
+from market.orders import tasks
 from market.orders.models import Order, OrderLine, SellerOrder
 from market.orders.services import access, allocation, status
 
@@ -70,4 +70,3 @@ def _cancel(part: SellerOrder, *, by, reason: str) -> None:
         fields=("cancel_reason",),
         data={"reason": reason},
     )
-    signals.seller_order_cancelled.send(sender=SellerOrder, seller_order=part, by=by)

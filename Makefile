@@ -15,6 +15,7 @@ TEST_ENV := \
 	SECRET_KEY=test-suite-only-key-public-in-the-makefile-never-for-production \
 	SEARCH_INDEX_PREFIX=test-ocop \
 	CELERY_TASK_ALWAYS_EAGER=true \
+	PAYMENT_SANDBOXES=true \
 	MEDIA_ROOT=$(CURDIR)/.cache/test-media
 
 .PHONY: install run test services lint schema clean

@@ -430,23 +430,30 @@ def start_worker(env: dict[str, str], log_path: Path, *, name: str) -> subproces
     return worker
 
 
-def post_graphql(port: int, body: bytes) -> tuple[float, dict]:
-    """One request on a new connection (a sync worker closes each); milliseconds and answer.
-
-    The clock stops at the last byte read: parsing the answer is not timed.
-    """
+def request(
+    port: int, method: str, path: str, *, headers: dict | None = None, body: bytes | None = None
+) -> tuple[float, int, bytes]:
+    """One request on a new connection (a sync worker closes each): milliseconds, status
+    and body. The clock stops at the last byte read."""
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/graphql/", body, {"Content-Type": "application/json"})
+        connection.request(method, path, body, headers or {})
         response = connection.getresponse()
         payload = response.read()
     finally:
         connection.close()
-    elapsed = (time.perf_counter() - started) * 1000
-    answer = json.loads(payload) if response.status == 200 else {}
-    if response.status != 200 or answer.get("errors"):
-        raise BenchError(f"HTTP {response.status}: {payload[:500].decode(errors='replace')}")
+    return (time.perf_counter() - started) * 1000, response.status, payload
+
+
+def post_graphql(port: int, body: bytes) -> tuple[float, dict]:
+    """A GraphQL POST (``request``); milliseconds and answer, which must have no errors."""
+    elapsed, status, payload = request(
+        port, "POST", "/graphql/", headers={"Content-Type": "application/json"}, body=body
+    )
+    answer = json.loads(payload) if status == 200 else {}
+    if status != 200 or answer.get("errors"):
+        raise BenchError(f"HTTP {status}: {payload[:500].decode(errors='replace')}")
     return elapsed, answer
 
 

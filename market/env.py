@@ -5,6 +5,7 @@ that cannot be understood stops start-up with a message naming the variable,
 instead of failing later somewhere far from the cause.
 """
 
+import json
 import os
 from urllib.parse import urlsplit
 
@@ -106,6 +107,40 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_basis_points(
+    name: str, default: dict[str, int], *, keys: tuple[str, ...]
+) -> dict[str, int]:
+    """Rates in basis points (1/100 of a percent) by key, written ``key:bps,key:bps`` or as
+    a JSON object (``{"cooperative": 300}``); the keys given replace the default's, the
+    others keep theirs."""
+    value = _raw(name)
+    rates = dict(default)
+    if value is None:
+        return rates
+    expected = (
+        f"key:basis points pairs, e.g. 'cooperative:300,default:500', or a JSON object of "
+        f"them (keys: {', '.join(keys)})"
+    )
+    if value.startswith("{"):
+        try:
+            given = json.loads(value)
+        except ValueError:
+            raise malformed(name, value, expected) from None
+        for key, number in given.items():
+            if key not in keys or type(number) is not int or not 0 <= number <= 10_000:
+                raise malformed(name, value, expected)
+            rates[key] = number
+        return rates
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        key, separator, number = (piece.strip() for piece in item.partition(":"))
+        if not separator or key not in keys or not number.isdigit() or int(number) > 10_000:
+            raise malformed(name, value, expected)
+        rates[key] = int(number)
+    return rates
 
 
 def env_url(name: str, *, schemes: tuple[str, ...]) -> str | None:

@@ -14,6 +14,9 @@ from market.orders.graphql.mutations import OrderMutations
 from market.orders.graphql.queries import OrderQueries
 from market.sellers.graphql.mutations import SellerMutations
 from market.sellers.graphql.queries import SellerQueries
+from payments.graphql.ledger_queries import LedgerQueries
+from payments.graphql.mutations import PaymentMutations
+from payments.graphql.queries import PaymentQueries
 from search.graphql.queries import SearchQueries
 from traceability.graphql.mutations import TraceabilityMutations
 from traceability.graphql.queries import TraceabilityQueries
@@ -27,6 +30,8 @@ class Query(
     SearchQueries,
     TraceabilityQueries,
     OrderQueries,
+    PaymentQueries,
+    LedgerQueries,
     CheckoutQueries,
     graphene.ObjectType,
 ):
@@ -39,6 +44,7 @@ class Mutation(
     CatalogMutations,
     TraceabilityMutations,
     OrderMutations,
+    PaymentMutations,
     CheckoutMutations,
     graphene.ObjectType,
 ):

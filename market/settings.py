@@ -10,6 +10,7 @@ from pathlib import Path
 from celery.schedules import crontab
 
 from market.env import (
+    env_basis_points,
     env_bool,
     env_database,
     env_int,
@@ -135,6 +136,68 @@ SEARCH_INDEX_REPLICAS = env_int("SEARCH_INDEX_REPLICAS", 0, minimum=0)
 # Stripe: the official client, pointed at STRIPE_API_BASE (stripe-mock in tests).
 STRIPE_API_BASE = env_url("STRIPE_API_BASE", schemes=("http", "https"))
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_ocop")
+# The signing secret of the webhook endpoint (whsec_...); the sandbox default is public.
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_ocop_sandbox_public")
+
+# Payment gateways (payments/gateways). Every default is the project's own sandbox
+# (payments/sandbox, mounted at /sandbox/ on this server when PAYMENT_SANDBOXES is on) and
+# its public test credentials; production sets each from the gateway's merchant portal.
+# Where gateways send the buyer back and their notifications: this server's public URL.
+PAYMENT_CALLBACK_BASE_URL = (
+    env_url("PAYMENT_CALLBACK_BASE_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
+)
+PAYMENT_SANDBOXES = env_bool("PAYMENT_SANDBOXES", default=DEBUG)
+# Gateways authenticate their notifications themselves (SePay sends its key as
+# "Authorization"): whatever they send there is not a user's bearer token.
+JWT_EXEMPT_PATH_PREFIXES = [
+    "/payments/vnpay/ipn",
+    "/payments/momo/ipn",
+    "/payments/bank/notify",
+    "/payments/stripe/webhook",
+    "/sandbox/",
+]
+_SANDBOX = PAYMENT_CALLBACK_BASE_URL + "/sandbox"
+VNPAY_TMN_CODE = env_str("VNPAY_TMN_CODE", "OCOPDEMO")
+VNPAY_HASH_SECRET = env_str("VNPAY_HASH_SECRET", "OCOPSANDBOXSECRET0123456789ABCDEF")
+VNPAY_PAYMENT_URL = (
+    env_url("VNPAY_PAYMENT_URL", schemes=("http", "https"))
+    or f"{_SANDBOX}/vnpay/paymentv2/vpcpay.html"
+)
+VNPAY_API_URL = (
+    env_url("VNPAY_API_URL", schemes=("http", "https"))
+    or f"{_SANDBOX}/vnpay/merchant_webapi/api/transaction"
+)
+MOMO_PARTNER_CODE = env_str("MOMO_PARTNER_CODE", "OCOPSANDBOX")
+MOMO_ACCESS_KEY = env_str("MOMO_ACCESS_KEY", "ocop-sandbox-access")
+MOMO_SECRET_KEY = env_str("MOMO_SECRET_KEY", "ocop-sandbox-secret")
+MOMO_ENDPOINT = (
+    env_url("MOMO_ENDPOINT", schemes=("http", "https")) or f"{_SANDBOX}/momo/v2/gateway/api"
+)
+# The marketplace's collection account for VietQR transfers (Vietcombank's BIN by default).
+VIETQR_BANK_BIN = env_str("VIETQR_BANK_BIN", "970436")
+VIETQR_ACCOUNT_NO = env_str("VIETQR_ACCOUNT_NO", "0011001234567")
+VIETQR_ACCOUNT_NAME = env_str("VIETQR_ACCOUNT_NAME", "SAN OCOP NINH THUAN")
+SEPAY_API_KEY = env_str("SEPAY_API_KEY", "ocop-sandbox-sepay-key")
+CASSO_CHECKSUM_KEY = env_str("CASSO_CHECKSUM_KEY", "ocop-sandbox-casso-key")
+# Payments still pending this long are asked about at their gateway (Celery beat).
+PAYMENT_RECONCILE_AFTER_MINUTES = env_int("PAYMENT_RECONCILE_AFTER_MINUTES", 5, minimum=1)
+# The longest a notification's processing may hold the database (MoMo wants an answer
+# within 15 s; VNPay retries on a timeout): statements and row locks are cut at this.
+PAYMENT_NOTIFICATION_TIMEOUT_SECONDS = env_int("PAYMENT_NOTIFICATION_TIMEOUT_SECONDS", 5, minimum=1)
+# Outgoing calls to a gateway (create, query, refund) give up after this many seconds.
+PAYMENT_GATEWAY_TIMEOUT_SECONDS = env_int("PAYMENT_GATEWAY_TIMEOUT_SECONDS", 10, minimum=1)
+# The marketplace's commission on what a seller keeps of each paid seller order
+# (payments.ledger), in basis points (300 is 3 %) per seller kind
+# (market.sellers.models.Seller.Kind), "default" standing for the kinds without a rate:
+# "default:500,cooperative:300" or JSON ({"default": 500, "cooperative": 300}); the kinds
+# named replace the rates below, the others keep them. Cooperatives and household
+# businesses pay less.
+MARKETPLACE_COMMISSION_RATES = env_basis_points(
+    "MARKETPLACE_COMMISSION_RATES",
+    {"default": 500, "cooperative": 300, "household": 400},
+    keys=("default", "cooperative", "enterprise", "household", "establishment"),
+)
 
 # Health checks give up on a silent service after this many seconds.
 HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 2, minimum=1)
@@ -256,6 +319,13 @@ CELERY_BEAT_SCHEDULE = {
     "search-deliver-outbox": {"task": "search.tasks.deliver_outbox", "schedule": 60.0},
     # Unpaid online orders past their time give their stock back.
     "orders-expire-unpaid": {"task": "orders.expire_unpaid_orders", "schedule": 60.0},
+    # Payments still pending are asked about at their gateway (a lost notification).
+    "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": 60.0},
+    # A cancelled part of a paid order has its share refunded.
+    "payments-refund-cancelled-parts": {
+        "task": "payments.refund_cancelled_parts",
+        "schedule": 60.0,
+    },
     # Reservations stop counting by themselves when they end; this only deletes the rows.
     "checkout-delete-ended-reservations": {
         "task": "checkout.delete_ended_reservations",
@@ -271,7 +341,7 @@ CHECKOUT_RESERVATION_MINUTES = env_int("CHECKOUT_RESERVATION_MINUTES", 10, minim
 CHECKOUT_GUEST_CREATIONS_PER_ADDRESS = env_rate("CHECKOUT_GUEST_CREATIONS_PER_ADDRESS", "60/hour")
 ORDER_PAYMENT_MINUTES = env_int("ORDER_PAYMENT_MINUTES", 30, minimum=1)
 # The payment methods a checkout offers, in this order (``payments.methods``).
-PAYMENT_METHODS = env_list("PAYMENT_METHODS", ["cod"])
+PAYMENT_METHODS = env_list("PAYMENT_METHODS", ["cod", "vnpay", "momo", "vietqr", "stripe"])
 # Queued after a commit that recorded changes in market.core's outbox
 # (market.core.changes): search turns them into index updates.
 CHANGE_DELIVERY_TASK = "search.tasks.deliver_outbox"

@@ -65,6 +65,25 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def live_server_keeps_no_connection(request):
+    """The live server answers each request in a new thread, whose persistent database
+    connection (``CONN_MAX_AGE``) would stay open after it: with the live server,
+    connections close at the end of each request, as they do without persistence."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from django.db import connections
+
+    shared = connections.settings["default"]
+    kept = shared.get("CONN_MAX_AGE")
+    shared["CONN_MAX_AGE"] = 0
+    try:
+        yield
+    finally:
+        shared["CONN_MAX_AGE"] = kept
+
+
 @pytest.fixture
 def graphql(client):
     """POST a GraphQL document to /graphql/ and return (status, body)."""

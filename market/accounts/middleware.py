@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -9,7 +10,9 @@ class JWTAuthenticationMiddleware:
 
     A bad or expired token is refused outright (401 with a GraphQL-shaped
     error), never silently treated as anonymous: a client that believes it is
-    signed in must learn that it is not before it changes anything.
+    signed in must learn that it is not before it changes anything. Paths of
+    ``settings.JWT_EXEMPT_PATH_PREFIXES`` (a gateway's notifications, which carry
+    their own authentication in the same header) are not read as signing in.
     """
 
     def __init__(self, get_response):
@@ -17,7 +20,9 @@ class JWTAuthenticationMiddleware:
 
     def __call__(self, request):
         header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
+        if header.lower().startswith("bearer ") and not request.path.startswith(
+            tuple(settings.JWT_EXEMPT_PATH_PREFIXES)
+        ):
             from market.accounts.models import User
 
             try:

@@ -8,7 +8,9 @@ renamed field cannot silently miss.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.db import connections, router
 from django.db.models import F, Func
 from django.db.transaction import TransactionManagementError
 
@@ -141,3 +143,56 @@ def row_lock(connection, alias: str) -> str:
     if connection.features.has_select_for_update_of:
         return f" FOR UPDATE OF {connection.ops.quote_name(alias)}"
     return " FOR UPDATE"
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(alias: str, model, names: tuple[str, ...]) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    returning = (
+        f" RETURNING {quote(meta.pk.column)}"
+        if connection.features.can_return_columns_from_insert
+        else ""
+    )
+    placeholders = ", ".join(["%s"] * len(names))
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}){returning}"  # noqa: S608 - names from the models
+
+
+@lru_cache(maxsize=64)
+def _update_sql(alias: str, model, names: tuple[str, ...]) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the models
+
+
+def _prepared(connection, model, values: dict) -> list:
+    meta = model._meta
+    return [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+
+
+def row_insert(model, values: dict):
+    """Insert one row of ``model`` with ``values`` (field names; every field the row needs,
+    defaults included: nothing is filled in) and answer its primary key. The same row as
+    ``model.objects.create`` writes, without compiling the query each time."""
+    connection = connections[router.db_for_write(model)]
+    sql = _insert_sql(connection.alias, model, tuple(values))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _prepared(connection, model, values))
+        if connection.features.can_return_columns_from_insert:
+            return cursor.fetchone()[0]
+        return connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+
+
+def row_update(model, pk, values: dict) -> None:
+    """``model.objects.filter(pk=pk).update(**values)`` for plain field values, with its SQL
+    written once."""
+    connection = connections[router.db_for_write(model)]
+    sql = _update_sql(connection.alias, model, tuple(values))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_prepared(connection, model, values), pk])

@@ -114,7 +114,11 @@ def test_the_whole_flow_as_a_guest(graphql, shop):
     ]
     assert checkout["deliveryGroups"][0]["weightGrams"] == 1000
     assert [(m["code"], m["online"]) for m in checkout["availablePaymentMethods"]] == [
-        ("cod", False)
+        ("cod", False),
+        ("vnpay", True),
+        ("momo", True),
+        ("vietqr", True),
+        ("stripe", True),
     ]
 
     _status, body = graphql(

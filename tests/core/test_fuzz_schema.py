@@ -38,6 +38,7 @@ from tests.factories import (
     VariantFactory,
 )
 from tests.orders.factories import fuzz_objects
+from tests.payments.graphql_world import fuzz_objects as payment_fuzz_objects
 from tests.traceability.graphql_world import build_world
 from traceability.models import AuditEntry
 
@@ -124,6 +125,8 @@ def known_objects(roles, search_index):
     ]
     order_objects, order_texts = fuzz_objects(roles)
     objects += order_objects
+    payment_objects, payment_texts = payment_fuzz_objects(roles)
+    objects += payment_objects
     # Checkouts are found by token: a guest's and a buyer's, with lines as mutation arguments.
     guest = checkout_services.checkout_create(
         by=None,
@@ -140,7 +143,7 @@ def known_objects(roles, search_index):
         getattr(item, "slug", None) or getattr(item, "code", None) or getattr(item, "email", "")
         for _, item in objects
     }
-    texts |= order_texts | {str(guest.token), str(mine.token), "cod"}
+    texts |= order_texts | payment_texts | {str(guest.token), str(mine.token), "cod"}
     return ids, texts - {""}
 
 

@@ -13,16 +13,13 @@ from graphql_relay import to_global_id
 
 from market.checkout import services
 from market.checkout.graphql.checkout_dataloaders import CheckoutStateLoader
-from market.checkout.graphql.checkout_types import (
-    Checkout,
-    CheckoutAddressInput,
-    PaymentAction,
-)
+from market.checkout.graphql.checkout_types import Checkout, CheckoutAddressInput
 from market.core import throttle
 from market.core.errors import DomainError, DomainErrors
 from market.core.graphql.mutations import BaseMutation, decode_id, error_codes, error_type_for
 from market.core.graphql.types import Money, vnd
 from market.core.permissions import ANYONE, AUTHENTICATED
+from payments.graphql.types import PaymentAction
 
 
 def _order_type():

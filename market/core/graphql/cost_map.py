@@ -114,6 +114,10 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "sellerOrders": CONNECTION,
         "orders": CONNECTION,
         "shippingMethod": ONE_ROW,
+        # payments.methods.METHODS, from settings: no query.
+        "paymentGateways": FieldCost(items=10),
+        # The caller's ownership and the seller's row.
+        "sellerStatement": FieldCost(complexity=100),
     },
     "Mutation": {
         "productCreate": WRITE,
@@ -190,6 +194,11 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "shippingMethodCreate": WRITE,
         "shippingMethodUpdate": WRITE,
         "shippingMethodDelete": WRITE,
+        # A gateway's HTTP request (MoMo's create, a Stripe PaymentIntent), some 10 ms and up
+        # to settings.PAYMENT_GATEWAY_TIMEOUT_SECONDS, besides the attempt's few rows.
+        "orderPaymentStart": FieldCost(complexity=1_000),
+        "paymentRefund": FieldCost(complexity=1_000),
+        "sellerOrderCashCollect": WRITE,
     },
     "ProductCountableConnection": {"edges": EDGES},
     "CategoryCountableConnection": {"edges": EDGES},
@@ -202,6 +211,9 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     "AuditEntryCountableConnection": {"edges": EDGES},
     "OrderCountableConnection": {"edges": EDGES},
     "SellerOrderCountableConnection": {"edges": EDGES},
+    # A statement's totals read all its lines in one query; its lines are a connection.
+    "SellerStatement": {"totals": FieldCost(complexity=50), "lines": CONNECTION},
+    "SellerStatementLineCountableConnection": {"edges": EDGES},
     "SearchResults": {"edges": EDGES},
     "SearchFacets": {
         # search.backends.elastic.FACET_SIZE values at most.
@@ -257,7 +269,10 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     # lines in all, so an order's parts times their lines is at most 100: priced as 5
     # sellers of 20 lines each (assumed: a cart rarely spans more cooperatives). Assumed: an
     # order's timeline holds at most 50 entries (some eight per part).
-    "Order": lists(sellerOrders=5, events=50),
+    # Assumed too: an order is paid in at most 10 attempts (one pending per gateway, answered
+    # again when asked again), each with at most 20 events (a charge, refunds, failures).
+    "Order": lists(sellerOrders=5, events=50, payments=10),
+    "Payment": lists(events=20),
     "SellerOrder": lists(lines=20),
     # Checkout: market.checkout.services.common.MAX_LINES lines at most, in all and so per
     # group. Assumed, as for orders: a cart spans at most 10 sellers, a seller offers at most
@@ -275,7 +290,7 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     # times; the chain a client asks for (seven levels in GraphiQL's query) stops at
     # the named type, whose ``ofType`` is null.
     "__Type": lists(
-        fields=3, inputFields=1, enumValues=1.3, interfaces=0.15, possibleTypes=0.1, ofType=0.5
+        fields=3.5, inputFields=1, enumValues=1.3, interfaces=0.15, possibleTypes=0.1, ofType=0.5
     ),
     "__Field": lists(args=0.3),
     "__Directive": lists(args=1, locations=3),

@@ -2,7 +2,9 @@ import graphene
 
 
 class Money(graphene.ObjectType):
-    amount = graphene.Int(required=True, description="Whole đồng: VND has no minor unit.")
+    # Not GraphQL's Int (32 bits: 2,147,483,647 đồng): a seller's statement or the
+    # province's sales over a year pass it. BigInt is written as a JSON number.
+    amount = graphene.BigInt(required=True, description="Whole đồng: VND has no minor unit.")
     currency = graphene.String(required=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from graphene_django import DjangoObjectType
 from catalog.graphql.types import ProductVariant
 from market.core.graphql.connection import CountableConnection
 from market.core.graphql.dataloaders import resolve_related, then
+from market.core.graphql.fields import field_from
 from market.core.graphql.types import DeliveryAddress, Money, delivery_address_of, money_of, vnd
 from market.orders import models, selectors
 from market.orders.graphql.dataloaders import (
@@ -258,6 +259,7 @@ class Order(DjangoObjectType):
         description="The timeline, oldest first; a seller's staff see the order's own "
         "entries and their parts'.",
     )
+    payments = field_from("payments.graphql.order_fields.order_payments_field")
 
     class Meta:
         model = models.Order

@@ -35,7 +35,10 @@ run: install
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql/   health: http://$(HOST):$(PORT)/health/"
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Payment sandboxes: http://$(HOST):$(PORT)/sandbox/ (see the README's payment example)"
+	# The sandboxes send their notifications and the buyer back to this server.
+	DEBUG=true PAYMENT_CALLBACK_BASE_URL=http://$(HOST):$(PORT) \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 services:
 	scripts/services.sh up

@@ -7,6 +7,7 @@ the payment: the order moves on the notification, never on the buyer's return.
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -52,10 +53,14 @@ def payment_return(request: HttpRequest, gateway: str) -> HttpResponse:
     found = gateway_named(gateway)
     if found is None:
         raise Http404
-    reference = found.return_reference(request.GET) if hasattr(found, "return_reference") else ""
+    reference = found.return_reference({key: request.GET.get(key, "") for key in request.GET})
     payment = (
         Payment.objects.select_related("order").filter(reference=reference, gateway=gateway).first()
         if reference
         else None
     )
+    if payment is not None and not found.signed_return:
+        token = request.GET.get("token", "")
+        if not constant_time_compare(token, str(payment.order.token)):
+            payment = None
     return render(request, "payments/return.html", {"payment": payment, "gateway": found})

@@ -162,6 +162,11 @@ class Gateway(ABC):
             )
         )
 
+    # Whether ``return_reference`` checks the gateway's signature on the buyer's return
+    # (VNPay, MoMo). A return without one (a bank transfer's, a card's) shows the payment
+    # only with the order's ``token`` beside it: order numbers are easy to guess.
+    signed_return = False
+
     def return_reference(self, query: dict[str, str]) -> str:
         """The payment's ``reference`` in the query string the buyer returns with (only to
         find which payment to show; nothing is changed on a return)."""

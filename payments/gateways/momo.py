@@ -144,6 +144,7 @@ def _trans_id(value: object) -> str:
 class MomoGateway(Gateway):
     code = "momo"
     name = gettext_lazy("MoMo e-wallet")
+    signed_return = True
 
     # ---------------------------------------------------------------- start
 
@@ -226,6 +227,9 @@ class MomoGateway(Gateway):
         )
 
     def return_reference(self, query: dict[str, str]) -> str:
+        # MoMo signs the redirect as it signs the IPN: an unsigned one names no payment.
+        if not protocol.verify_ipn(query, settings.MOMO_ACCESS_KEY, settings.MOMO_SECRET_KEY):
+            return ""
         order_id = query.get("orderId", "")
         return order_id if isinstance(order_id, str) else ""
 

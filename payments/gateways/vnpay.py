@@ -106,6 +106,7 @@ RESPONSE_MESSAGES = {
 class VnpayGateway(Gateway):
     code = "vnpay"
     name = gettext_lazy("VNPay")
+    signed_return = True
 
     # -- the payment page -------------------------------------------------------------
 

@@ -414,17 +414,11 @@ def sent_page(request: HttpRequest, transfer_id: int) -> HttpResponse:
     if transfer is None:
         raise Http404
     record = _as_record(transfer)
-    codes = bank.order_codes_in(transfer.content)
-    return_url = ""
-    if len(codes) == 1:  # the merchant's page of that order's payment
-        base = settings.PAYMENT_CALLBACK_BASE_URL.rstrip("/")
-        return_url = f"{base}{reverse('payments-return', args=['vietqr'])}?reference={codes[0]}"
     context = {
         "transfer": transfer,
         "style_name": STYLES[transfer.style],
         "deliveries": record["deliveries"],
         "sending": any(item["state"] == "sending" for item in record["deliveries"]),
-        "return_url": return_url,
     }
     return render(request, "payments/sandbox/bank_sent.html", context)
 

@@ -159,6 +159,7 @@ class Unpaid:
     code: str  # OCOP2026000123, as gateways and banks carry it
     reference: str
     start_url: str  # where the buyer goes to pay
+    token: str  # the order's, which the storefront holds
 
 
 def unpaid_order(gateway: str, live_url: str, *, language: str = "vi") -> Unpaid:
@@ -183,6 +184,7 @@ def unpaid_order(gateway: str, live_url: str, *, language: str = "vi") -> Unpaid
         code=transfer_code(order.number),
         reference=payment.reference,
         start_url=start_url,
+        token=str(order.token),
     )
 
 

@@ -563,8 +563,14 @@ def test_each_outcome_gets_the_answer_momo_expects(outcome, status):
     assert answer.body is None
 
 
-def test_the_buyers_return_names_the_order_id():
+def test_the_buyers_return_names_the_order_id_only_when_momo_signed_it():
     gateway = gateway_named("momo")
+    signed_return = {
+        key: str(value) for key, value in signed({"orderId": "OCOP2026000123P1"}).items()
+    }
 
-    assert gateway.return_reference({"orderId": "OCOP2026000123P1"}) == "OCOP2026000123P1"
+    assert gateway.return_reference(signed_return) == "OCOP2026000123P1"
+    # A typed or altered return (order numbers are easy to guess) names nothing.
+    assert gateway.return_reference({"orderId": "OCOP2026000123P1"}) == ""
+    assert gateway.return_reference({**signed_return, "orderId": "OCOP2026000124P1"}) == ""
     assert gateway.return_reference({}) == ""

@@ -11,7 +11,7 @@ server. The database is read in a thread of its own while the browser is open
 (``browser_helpers.off_the_browser``).
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.utils import translation
@@ -138,7 +138,8 @@ def pay_at_momo(page, unpaid, *, screenshot: str = ""):
 
 def pay_at_the_bank(page, unpaid, *, screenshot: str = ""):
     """The bank simulator, prefilled as the QR code asks: transfer by the label, watch the
-    notification delivered, then follow the link to the shop's page of the payment."""
+    notification delivered, then go back to the shop's page of the payment, as the
+    storefront links it (with the order's token: a bank transfer's return is not signed)."""
     assert page.input_value("#content") == unpaid.code
     assert page.input_value("#amount") == str(TOTAL)
     assert page.is_visible("#content")
@@ -156,10 +157,9 @@ def pay_at_the_bank(page, unpaid, *, screenshot: str = ""):
     details = listed(page)
     assert (details["Nội dung"], details["Số tiền"]) == (unpaid.code, AMOUNT_SHOWN)
     a_page_for_people(page)
-    link = page.get_by_role("link", name="Xem trạng thái thanh toán của đơn hàng", exact=True)
-    with page.expect_response(at(return_path("vietqr"))) as back:
-        link.click()
-    return back.value
+    query = urlencode({"reference": unpaid.code, "token": unpaid.token})
+    base = unpaid.start_url.split("/sandbox/", 1)[0]
+    return page.goto(f"{base}{return_path('vietqr')}?{query}", wait_until="networkidle")
 
 
 PAY = {"vnpay": pay_at_vnpay, "momo": pay_at_momo, "vietqr": pay_at_the_bank}
@@ -300,11 +300,34 @@ def test_the_bank_simulators_send_again_button_is_a_duplicate_charged_once(live)
             "Lần gửi 2: sàn đã nhận",
         ]
         outcomes = off_the_browser(notification_outcomes)
+        # Back on the bank's page, the transfer is among the recent ones, its amount whole.
+        with page.expect_response(at("/sandbox/bank/")):
+            page.get_by_role("link", name="Chuyển khoản khác", exact=True).click()
+        page.wait_for_load_state("networkidle")
+        a_page_for_people(page)
+        row = page.locator("tr", has=page.get_by_role("link", name=sent_path.rsplit("/", 1)[1]))
+        amount = row.locator("td").nth(2)
+        assert (row.locator("td").nth(1).inner_text(), amount.inner_text()) == (
+            unpaid.code,
+            AMOUNT_SHOWN,
+        )
+        assert lines_of(amount) == 1, "the amount is broken across lines"
 
     assert outcomes == [Notification.Outcome.RECORDED, Notification.Outcome.DUPLICATE]
     assert off_the_browser(charges_of, unpaid.payment_id) == [TOTAL]
     assert not outside(requested, live), requested
     assert not problems, problems
+
+
+def lines_of(cell) -> int:
+    """How many lines the text of ``cell`` takes on the screen."""
+    return cell.evaluate(
+        """node => {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+        }"""
+    )
 
 
 def notification_outcomes() -> list[str]:

@@ -347,14 +347,16 @@ def test_a_succeeded_event_pays_the_order(live_server, stripe_settings):
     assert stored.payment_id == payment.pk
     assert stored.event_key == payment.gateway_reference
     assert stored.answer == {"status": 200, "body": {"received": True}}
-    # The buyer's return page shows it (found by the reference the storefront adds).
-    page = requests.get(
-        f"{live_server.url}/payments/stripe/return",
-        params={"payment_intent": payment.gateway_reference, "reference": payment.reference},
-        timeout=10,
-    )
+    # The buyer's return page shows it (found by the reference and the order's token the
+    # storefront adds), and without the token nothing of it.
+    shown = {"payment_intent": payment.gateway_reference, "reference": payment.reference}
+    url = f"{live_server.url}/payments/stripe/return"
+    page = requests.get(url, params={**shown, "token": str(order.token)}, timeout=10)
+    guessed = requests.get(url, params=shown, timeout=10)
     assert page.status_code == 200
     assert 'data-payment-status="paid"' in page.text
+    assert "data-payment-status" not in guessed.text
+    assert order.number not in guessed.text
 
 
 def test_a_resent_event_charges_once(live_server, stripe_settings):

@@ -602,16 +602,25 @@ def test_a_casso_body_that_is_not_a_webhook_v2_transaction_is_invalid(merchant):
 # ---------------------------------------------------------------- the rest of the interface
 
 
-def test_the_buyers_return_page_finds_the_payment_by_its_order_code(merchant):
+def test_the_buyers_return_page_finds_the_payment_by_its_order_code_and_token(merchant):
     order, payment = vietqr_order()
 
     for reference in (payment.reference, order.number):
         response = requests.get(
+            f"{merchant}/payments/vietqr/return",
+            params={"reference": reference, "token": str(order.token)},
+            timeout=10,
+        )
+        guessed = requests.get(
             f"{merchant}/payments/vietqr/return", params={"reference": reference}, timeout=10
         )
 
         assert response.status_code == 200
         assert order.number in response.text
+        # Order numbers count up: without the order's token, nothing of the order shows.
+        assert guessed.status_code == 200
+        assert order.number not in guessed.text
+        assert "data-payment-status" not in guessed.text
     assert VietQRGateway().return_reference({"reference": "not a code"}) == ""
 
 

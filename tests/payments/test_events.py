@@ -4,7 +4,7 @@ often, in whatever order, from however many connections at once."""
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import IntegrityError, close_old_connections, connection, transaction
 
 from market.orders.models import Order, OrderEvent
 from market.orders.services.expiry import orders_expire_unpaid
@@ -188,3 +188,19 @@ def test_the_same_charge_on_eight_connections_at_once_is_recorded_once():
     assert TransactionEvent.objects.filter(payment=payment).count() == 1
     assert OrderEvent.objects.filter(order_id=payment.order_id, type="paid").count() == 1
     assert Payment.objects.get(pk=payment.pk).charged == 120_000
+
+
+@pytest.mark.django_db
+def test_transaction_events_refuse_to_change_in_the_database():
+    payment = unpaid_payment()
+    notice_apply(charge(payment), gateway="vnpay")
+    event = TransactionEvent.objects.get(payment=payment)
+
+    for change in (
+        lambda: TransactionEvent.objects.filter(pk=event.pk).update(amount=1),
+        lambda: TransactionEvent.objects.filter(pk=event.pk).delete(),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            change()
+
+    assert TransactionEvent.objects.get(pk=event.pk).amount == 120_000

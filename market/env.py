@@ -176,4 +176,13 @@ def env_database(name: str, default: str) -> dict:
     if engine == "django.db.backends.sqlite3":
         # Django's persistent connections are pointless for a local file.
         config["CONN_MAX_AGE"] = 0
+    if engine == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    ):
+        # Parameters bound by the server, and a statement run five times on a connection
+        # prepared there: PostgreSQL stops planning the same query again and again
+        # (planning was most of its time for the checkout's statements, bench/README.md),
+        # and psycopg stops writing the values into the SQL. Set it false behind a pooler
+        # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return config

@@ -17,6 +17,8 @@ from market.sellers.graphql.queries import SellerQueries
 from payments.graphql.ledger_queries import LedgerQueries
 from payments.graphql.mutations import PaymentMutations
 from payments.graphql.queries import PaymentQueries
+from province.graphql.mutations import ProvinceMutations
+from province.graphql.queries import ProvinceQueries
 from search.graphql.queries import SearchQueries
 from traceability.graphql.mutations import TraceabilityMutations
 from traceability.graphql.queries import TraceabilityQueries
@@ -33,6 +35,7 @@ class Query(
     PaymentQueries,
     LedgerQueries,
     CheckoutQueries,
+    ProvinceQueries,
     graphene.ObjectType,
 ):
     node = node_field()
@@ -46,6 +49,7 @@ class Mutation(
     OrderMutations,
     PaymentMutations,
     CheckoutMutations,
+    ProvinceMutations,
     graphene.ObjectType,
 ):
     """Every write the API offers; each app contributes its own."""

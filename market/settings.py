@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "traceability",
     "payments",
     "search",
+    "province",
     "market.demo",
 ]
 

@@ -26,7 +26,11 @@ LAYERS = [
     "market.checkout",
 ]
 # Readers beside the stack: they may read any app below them and nobody imports them.
-READERS = {"search": LAYERS[: LAYERS.index("traceability") + 1]}
+READERS = {
+    "search": LAYERS[: LAYERS.index("traceability") + 1],
+    # The province's dashboard reads every app.
+    "province": LAYERS,
+}
 APPS = [*LAYERS, *READERS]
 
 

@@ -1,0 +1,5 @@
+import graphene
+
+
+class DashboardQueries(graphene.ObjectType):
+    """``provinceDashboard`` (filled by the figures work)."""

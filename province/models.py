@@ -1,0 +1,161 @@
+"""Tables of the province's figures: the department's OCOP registry and monthly records.
+
+``RegistryEntry`` is one line of the agriculture department's official list of certified
+OCOP products, imported from its spreadsheet (``RegistryImport`` keeps each import). An
+entry is matched to the marketplace's own certificate (and so its product) by certificate
+number; else a person confirms a suggested match. The share of the province's OCOP
+products on sale here counts entries whose matched product is on sale.
+
+``MonthlyFigures`` keeps what cannot be recomputed later: how many products were listed,
+on sale and of verified origin at a month's end. A nightly task rewrites the current
+month's rows, so a closed month keeps its last night's state; one row per combination of
+the dashboard's filters, so a trend for any filter is one grouped query.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import OcopCertificate
+
+
+class RegistryImport(models.Model):
+    """One upload of the department's spreadsheet, applied (or only tried, as a dry run)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4, choices=Format.choices)
+    file_sha256 = models.CharField(max_length=64)
+    dry_run = models.BooleanField()
+    applied = models.BooleanField(default=False, help_text="False when any row was refused.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "field": "stars", "message": "…"}], in the importer's language.
+    row_errors = models.JSONField(default=list, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RegistryEntry(models.Model):
+    """A certified OCOP product as the department lists it."""
+
+    class MatchStatus(models.TextChoices):
+        UNMATCHED = "unmatched", "Chưa khớp"
+        SUGGESTED = "suggested", "Gợi ý, chờ xác nhận"
+        MATCHED = "matched", "Đã khớp"
+        REJECTED = "rejected", "Gợi ý bị từ chối"
+
+    class MatchMethod(models.TextChoices):
+        CERTIFICATE_NUMBER = "certificate_number", "Theo số giấy chứng nhận"
+        CONFIRMED = "confirmed", "Người kiểm tra xác nhận"
+
+    certificate_number = models.CharField(max_length=64, unique=True)
+    product_name = models.CharField(max_length=255)
+    producer_name = models.CharField(max_length=255)
+    stars = models.PositiveSmallIntegerField()
+    product_group = models.CharField(max_length=16, choices=OcopCertificate.ProductGroup.choices)
+    issuing_decision = models.CharField(max_length=128)
+    issued_on = models.DateField()
+    expires_on = models.DateField()
+    ward = models.CharField(max_length=100, blank=True, help_text="Phường or xã.")
+    former_district = models.CharField(max_length=100, blank=True)
+    certificate = models.ForeignKey(
+        OcopCertificate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registry_entries",
+        help_text="The marketplace's certificate this entry is matched (or suggested) to.",
+    )
+    match_status = models.CharField(
+        max_length=16, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED
+    )
+    match_method = models.CharField(max_length=24, choices=MatchMethod.choices, blank=True)
+    match_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0–100, for a suggestion."
+    )
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
+    last_import = models.ForeignKey(
+        RegistryImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["certificate_number"]
+        indexes = [models.Index(fields=["match_status"]), models.Index(fields=["expires_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stars__gte=3, stars__lte=5), name="registry_entry_stars_3_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("issued_on")),
+                name="registry_entry_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(match_status__in=["unmatched", "rejected"], certificate__isnull=True)
+                | Q(match_status__in=["suggested", "matched"], certificate__isnull=False),
+                name="registry_entry_certificate_iff_matched_or_suggested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_number} {self.product_name}"
+
+
+class MonthlyFigures(models.Model):
+    """Counts at a month's end, for one combination of the dashboard's filters.
+
+    Blank text (and null stars) is "none": a product without a current certificate has
+    no group and no stars. Counts are of products, as the shop's rules define them.
+    """
+
+    month = models.DateField(help_text="The month's first day.")
+    ward = models.CharField(max_length=100, blank=True)
+    former_district = models.CharField(max_length=100, blank=True)
+    product_group = models.CharField(max_length=16, blank=True)
+    stars = models.PositiveSmallIntegerField(null=True, blank=True)
+    seller_kind = models.CharField(max_length=16, blank=True)
+    registry_current = models.PositiveIntegerField(default=0)
+    registry_listed = models.PositiveIntegerField(default=0)
+    registry_on_sale = models.PositiveIntegerField(default=0)
+    agricultural_published = models.PositiveIntegerField(default=0)
+    origin_verified = models.PositiveIntegerField(default=0)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "month",
+                    "ward",
+                    "former_district",
+                    "product_group",
+                    "stars",
+                    "seller_kind",
+                ],
+                name="monthly_figures_one_row_per_combination",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.ward or '*'} {self.seller_kind or '*'}"

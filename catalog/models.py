@@ -124,6 +124,11 @@ class ProductQuerySet(models.QuerySet):
         """Products with (or, for ``False``, without) a variant in stock for sale."""
         return self.filter(has_stock() if in_stock else ~has_stock())
 
+    def agricultural(self) -> "ProductQuerySet":
+        """Products of an agricultural category (``Category.is_agricultural``, the
+        category's own flag, not its parent's): those a growing-area code can vouch for."""
+        return self.filter(category__is_agricultural=True)
+
     def origin_verified(self, verified: bool = True) -> "ProductQuerySet":
         """Products whose origin is (or, for ``False``, is not) verified: the
         ``origin_verified`` cache that traceability's services keep current."""
@@ -243,6 +248,12 @@ class Category(models.Model):
     description = models.TextField(blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Each category says for itself: a child does not inherit its parent's flag, since a
+    # parent such as "Food" holds fish sauce beside fresh fruit.
+    is_agricultural = models.BooleanField(
+        default=False,
+        help_text="Crops and farmed produce that grow in a coded growing area.",
     )
 
     objects = CategoryQuerySet.as_manager()

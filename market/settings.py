@@ -332,7 +332,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.delete_ended_reservations",
         "schedule": crontab(minute="*/15"),
     },
+    # The month's stock figures (listed, on sale, verified origin), rewritten each night so
+    # a closed month keeps its last night's state.
+    # Certificates sellers added since the registry's last import find their entries.
+    "province-registry-rematch": {
+        "task": "province.registry_rematch",
+        "schedule": crontab(hour=23, minute=30),
+    },
+    "province-record-monthly-figures": {
+        "task": "province.monthly_figures_record",
+        "schedule": crontab(hour=23, minute=50),
+    },
 }
+
+# The province's plan, in basis points, read by the dashboard at call time: OCOP products
+# on sale 90 % (the plan's 90 to 100 %), cashless payments 50 % (its "more than 50 %");
+# verified origin has no target in the plan, so none unless set (``origin_verified:8000``).
+PROVINCE_TARGETS = env_basis_points(
+    "PROVINCE_TARGETS",
+    {"ocop_on_sale": 9_000, "cashless": 5_000},
+    keys=("ocop_on_sale", "cashless", "origin_verified"),
+)
+# The department's OCOP registry spreadsheet (province.importing): the largest file in
+# bytes and the most data rows one import takes (the province lists a few hundred).
+PROVINCE_REGISTRY_MAX_BYTES = env_int("PROVINCE_REGISTRY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+PROVINCE_REGISTRY_MAX_ROWS = env_int("PROVINCE_REGISTRY_MAX_ROWS", 2_000, minimum=1)
 
 # Checkout and orders. A line's stock is reserved this long while the buyer shops; an
 # order paid online waits this long for its payment before it gives its stock back.

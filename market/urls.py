@@ -17,6 +17,7 @@ urlpatterns = [
     path("trace/", include("traceability.urls")),
     path("epcis/", include("traceability.epcis_urls")),
     path("payments/", include("payments.urls")),
+    path("province/", include("province.urls")),
     path("admin/", admin.site.urls),
     # The GS1 Digital Link resolver answers at the root (/01/<GTIN-14>/10/<lot>...); the
     # view parses the whole path as sent, so the pattern only claims the prefix.

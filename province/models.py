@@ -50,6 +50,22 @@ class RegistryImport(models.Model):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+def _unmatch_entries(collector, field, sub_objs, using):
+    """``on_delete`` of an entry's certificate: its entries are unmatched in one UPDATE
+    while the deletion is collected (in the deleting transaction). SET_NULL would leave
+    them "matched" to nothing, which the check constraint refuses, so the certificate's
+    deletion, and its product's, would fail; nor can the collector's field updates do it,
+    one column per statement. ``registry_rematch`` may then find them another match."""
+    entries = (
+        sub_objs
+        if isinstance(sub_objs, models.QuerySet)
+        else RegistryEntry.objects.filter(pk__in=[entry.pk for entry in sub_objs])
+    )
+    entries.using(using).update(
+        certificate=None, match_status="unmatched", match_method="", match_score=None
+    )
+
+
 class RegistryEntry(models.Model):
     """A certified OCOP product as the department lists it."""
 
@@ -77,7 +93,7 @@ class RegistryEntry(models.Model):
         OcopCertificate,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=_unmatch_entries,
         related_name="registry_entries",
         help_text="The marketplace's certificate this entry is matched (or suggested) to.",
     )
@@ -118,6 +134,27 @@ class RegistryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_number} {self.product_name}"
+
+
+class RegistryMatchRejection(models.Model):
+    """A person said this certificate is not this entry's: it is never suggested again."""
+
+    entry = models.ForeignKey(RegistryEntry, on_delete=models.CASCADE, related_name="rejections")
+    certificate = models.ForeignKey(OcopCertificate, on_delete=models.CASCADE, related_name="+")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "certificate"], name="registry_rejection_once_per_certificate"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ≠ {self.certificate_id}"
 
 
 class MonthlyFigures(models.Model):

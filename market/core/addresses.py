@@ -4,11 +4,16 @@ Since 2025-07-01 an address is written street, ward or commune, province (Resolu
 202/2025/QH15 left 34 provincial-level units and no districts). The provinces are data
 (``data/provinces.csv``), matched without regard to case, diacritics or a leading "Tỉnh" /
 "Thành phố" ("khanh hoa", "TP. Hồ Chí Minh" and "Khánh Hòa" are one province) and
-stored as the list spells them. Phones are stored in E.164 (+84…).
+stored as the list spells them. Wards and communes of the former Ninh Thuận are data too
+(``data/wards.csv``), matched the same way with an optional unit word ("Cà Ná", "xã cà ná"
+and "X. Cà Ná" are "Xã Cà Ná"); a ward outside the list (another province's) is kept as
+written, cleaned. Phones are stored in E.164 (+84…).
 """
 
 import csv
 import re
+import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +25,7 @@ from market.core.folding import fold
 
 VIETNAM = "VN"
 PROVINCES_FILE = Path(__file__).with_name("data") / "provinces.csv"
+WARDS_FILE = Path(__file__).with_name("data") / "wards.csv"
 ADDRESS_FIELDS = ("full_name", "phone", "street", "ward", "province")
 MAX_LENGTHS = {"full_name": 128, "street": 255, "ward": 128}
 # What people write before a province's name; the list holds the names alone, except
@@ -33,6 +39,19 @@ _ALIASES = {
     # Renamed, not merged, when it became a centrally governed city (2025).
     "thua thien hue": "Huế",
 }
+# The unit word people write, or leave out, before a ward's name (folded). Any of them finds
+# the listed ward, whose own word is the one stored: "Phường Cà Ná" is a slip for the commune.
+_UNIT_WORDS = re.compile(r"^(phuong|p\.|xa|x\.|dac khu|thi tran|tt\.)\s+")
+
+
+@dataclass(frozen=True)
+class Ward:
+    """A ward (phường), commune (xã) or special zone (đặc khu) as ``data/wards.csv`` lists it."""
+
+    name: str  # with its unit word, as officially written: "Xã Cà Ná"
+    kind: str
+    province: str
+    former_district: str  # blank where the list does not say
 
 
 @cache
@@ -51,13 +70,57 @@ def _by_folded_name() -> dict[str, str]:
     return names
 
 
+def _folded_place(value: str) -> str:
+    """A place name as compared: folded, a space after each dot, spaces collapsed."""
+    return " ".join(fold(value).replace(".", ". ").split())
+
+
 def province_named(value: str) -> str | None:
     """The province ``value`` names, as the list spells it, or ``None``."""
     if not isinstance(value, str):
         return None
-    folded = " ".join(fold(value).replace(".", ". ").split())
+    folded = _folded_place(value)
     names = _by_folded_name()
     return names.get(folded) or names.get(_PREFIXES.sub("", folded))
+
+
+@cache
+def wards() -> tuple[Ward, ...]:
+    """The listed wards and communes, in the list's order."""
+    with WARDS_FILE.open(encoding="utf-8", newline="") as file:
+        lines = (line for line in file if not line.startswith("#"))
+        return tuple(Ward(**row) for row in csv.DictReader(lines))
+
+
+@cache
+def _wards_by_folded_name() -> dict[tuple[str, str], Ward]:
+    return {
+        (ward.province, _UNIT_WORDS.sub("", _folded_place(ward.name))): ward for ward in wards()
+    }
+
+
+def _listed_ward(value: str, province: str) -> Ward | None:
+    province_name = province_named(province)
+    if province_name is None or not isinstance(value, str):
+        return None
+    return _wards_by_folded_name().get((province_name, _UNIT_WORDS.sub("", _folded_place(value))))
+
+
+def ward_named(value: str, province: str = "Khánh Hòa") -> str:
+    """The ward ``value`` names in ``province``, as the list spells it; a ward the list does
+    not hold (another province's, or one it lacks) is kept, NFC with its spaces collapsed."""
+    ward = _listed_ward(value, province)
+    if ward is not None:
+        return ward.name
+    if not isinstance(value, str):
+        return value  # left to the caller's field checks
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def former_district_of(ward: str, province: str = "Khánh Hòa") -> str:
+    """The district of older records that the listed ``ward`` lies in, or "" when unknown."""
+    listed = _listed_ward(ward, province)
+    return listed.former_district if listed is not None else ""
 
 
 def normalize_province(value: str) -> str:
@@ -128,4 +191,5 @@ def address_clean(data: dict) -> dict:
         cleaned[field] = value
     if errors:
         raise ValidationError(errors)
+    cleaned["ward"] = ward_named(cleaned["ward"], cleaned["province"])
     return cleaned

@@ -20,9 +20,11 @@ for explicitly at the end, as the catalog services do.
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.core.files import File
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -38,8 +40,9 @@ from catalog.models import (
 )
 from market.accounts.models import Address, User
 from market.core import changes
+from market.core.addresses import ward_named
 from market.core.slugs import slugify_name as demo_slug
-from market.demo import shipping, trace
+from market.demo import sales, shipping, trace
 from market.demo.files import SELLERS_CSV as SELLERS_CSV
 from market.demo.files import (
     DemoDataError,
@@ -50,6 +53,7 @@ from market.demo.files import (
     read_sellers,
 )
 from market.sellers.models import Seller, SellerMembership
+from province.services.registry import registry_import
 
 # Local demo accounts: the password is printed by ``manage.py load_demo`` on purpose.
 DEMO_PASSWORD = "ocop-demo-2025"  # noqa: S105
@@ -126,6 +130,8 @@ KINDS = (
     "certificates",
     *trace.TRACE_KINDS,
     *shipping.SHIPPING_KINDS,
+    "registry_entries",
+    *sales.SALES_KINDS,
 )
 
 
@@ -168,6 +174,12 @@ def load_demo(*, reset: bool = False) -> dict:
         # After the catalog: lots name the demo products and variants.
         trace.trace_load(tally=tally, auditor=staff["auditor"])
         shipping.shipping_load(tally=tally, sellers=demo_sellers)
+        # The department's OCOP registry, after the certificates it is matched to.
+        _load_registry(tally)
+        # Last: orders need the catalog's stock and the sellers' shipping methods.
+        sales.sales_load(
+            tally=tally, sellers=demo_sellers, buyer=staff["buyer"], auditor=staff["auditor"]
+        )
         changes.change_record(topic=changes.PRODUCT, object_ids=product_ids)
     return {
         **tally.present,
@@ -183,6 +195,20 @@ def load_demo(*, reset: bool = False) -> dict:
             ),
         ],
     }
+
+
+# The department's registry (numbers DEMO-): five match a demo certificate by number, two
+# only by name (suggested), the rest are OCOP products not (or not certified) here.
+REGISTRY_CSV = Path(__file__).resolve().parent / "data" / "ocop_registry.csv"
+
+
+def _load_registry(tally: _Tally) -> None:
+    with REGISTRY_CSV.open("rb") as handle:
+        outcome = registry_import(by=None, file=File(handle, name=REGISTRY_CSV.name), dry_run=False)
+    if not outcome.record.applied:
+        raise DemoDataError(f"{REGISTRY_CSV.name} refused: {outcome.record.row_errors}")
+    for row in outcome.rows:
+        tally.add("registry_entries", row.action == "created")
 
 
 def _load_user(email: str, password_hash: str, tally: _Tally, **fields) -> User:
@@ -205,7 +231,7 @@ def _load_platform_users(password_hash: str, tally: _Tally) -> dict[str, User]:
         user=buyer,
         full_name="Nguyễn Lan (người mua demo)",
         defaults={
-            "ward": "Phan Rang",
+            "ward": "Phường Phan Rang",
             "province": PROVINCE,
             "former_district": "Phan Rang–Tháp Chàm",
         },
@@ -224,6 +250,7 @@ def _load_categories(nodes: list[dict], tally: _Tally) -> dict[str, Category]:
                 "name": node["name"],
                 "description": node.get("description", ""),
                 "parent": by_name[parent["name"]] if parent else None,
+                "is_agricultural": node.get("is_agricultural", False),
             },
         )
         tally.add("categories", created)
@@ -261,7 +288,8 @@ def _load_seller(row: ListedSeller, entry: dict, tally: _Tally) -> Seller:
         # commune and province, the district kept as the former one.
         fields = {
             "full_name": row.name,
-            "ward": place["ward"],
+            # Written here, not through the sellers' services: spelled as they would.
+            "ward": ward_named(place["ward"]),
             "province": PROVINCE,
             "former_district": place.get("former_district", ""),
         }
@@ -393,6 +421,8 @@ def _delete_demo_data(sellers: list[ListedSeller], catalog: dict) -> None:
     products = Product.objects.filter(seller__in=demo_sellers)
     product_ids = list(products.values_list("pk", flat=True))
     try:
+        # The demo's orders first: their lines and parts point at products and sellers.
+        sales.sales_delete()
         trace.trace_delete(seller_slugs=seller_slugs)
         # Variants, stock, images, translations and certificates go with their product.
         products.delete()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from market.accounts.models import Address, User
 from market.accounts.services import normalize_email
 from market.core import changes as outbox
-from market.core.addresses import normalize_phone
+from market.core.addresses import normalize_phone, ward_named
 from market.core.errors import DomainError, NotFound, PermissionDenied, invalid
 from market.core.permissions import is_operator, is_seller_owner, require_seller_owner
 from market.core.slugs import save_with_free_slug, slug_base
@@ -368,6 +368,7 @@ def _with_address_values(address: Address, values: dict) -> Address:
     for field in ADDRESS_FIELDS:
         if values.get(field) is not None:
             setattr(address, field, values[field].strip())
+    address.ward = ward_named(address.ward, address.province)
     return address
 
 

@@ -1,5 +1,9 @@
 """Vietnamese delivery addresses (``market.core.addresses``): the 34 provinces since the 2025
-reform, names as people type them, phones brought to E.164, every problem reported at once."""
+reform, names as people type them, the former Ninh Thuận's wards in one spelling, phones
+brought to E.164, every problem reported at once."""
+
+import unicodedata
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -7,11 +11,17 @@ from django.core.exceptions import ValidationError
 from market.core.addresses import (
     ADDRESS_FIELDS,
     address_clean,
+    former_district_of,
     normalize_phone,
     normalize_province,
     province_named,
     provinces,
+    ward_named,
+    wards,
 )
+from market.core.folding import fold
+from market.sellers.services import seller_create, seller_update
+from traceability.services.sites import site_register, site_update
 
 GOOD_ADDRESS = {
     "full_name": "Nguyễn Thị Lan",
@@ -218,3 +228,129 @@ def test_a_very_long_phone_is_refused_as_invalid():
 @pytest.mark.parametrize("written", ["Thừa Thiên Huế", "Tỉnh Thừa Thiên Huế", "thua thien hue"])
 def test_hue_s_former_name_still_names_it(written):
     assert normalize_province(written) == "Huế"
+
+
+# ---------------------------------------------------------------- wards
+
+
+def test_the_former_ninh_thuan_s_5_wards_and_19_communes_are_listed_once_each():
+    listed = wards()
+    assert len(listed) == 24
+    assert len({ward.name for ward in listed}) == 24
+    assert {ward.kind for ward in listed} == {"phường", "xã"}
+    assert {ward.province for ward in listed} == {"Khánh Hòa"}
+    # Each name carries its own unit word, written in NFC as it is stored.
+    for ward in listed:
+        unit = {"phường": "Phường ", "xã": "Xã "}[ward.kind]
+        assert ward.name.startswith(unit)
+        assert ward.name == unicodedata.normalize("NFC", ward.name)
+    # Folded and without the unit word no two are alike, or a spelling would name both.
+    assert len({fold(ward.name).split(" ", 1)[1] for ward in listed}) == 24
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("Cà Ná", "Xã Cà Ná"),
+        ("Xã Cà Ná", "Xã Cà Ná"),
+        ("xã cà ná", "Xã Cà Ná"),
+        ("XÃ CÀ NÁ", "Xã Cà Ná"),
+        ("ca na", "Xã Cà Ná"),
+        ("Xa Ca Na", "Xã Cà Ná"),
+        ("X. Cà Ná", "Xã Cà Ná"),
+        ("X.Cà Ná", "Xã Cà Ná"),
+        ("Ca\u0300 Na\u0301", "Xã Cà Ná"),  # typed decomposed
+        ("  Xã   Cà  Ná ", "Xã Cà Ná"),
+        ("Phường Cà Ná", "Xã Cà Ná"),  # the wrong unit word still names the commune
+        ("Phan Rang", "Phường Phan Rang"),
+        ("Phường Phan Rang", "Phường Phan Rang"),
+        ("phuong phan rang", "Phường Phan Rang"),
+        ("P. Phan Rang", "Phường Phan Rang"),
+        ("P.Phan Rang", "Phường Phan Rang"),
+        ("Đô Vinh", "Phường Đô Vinh"),
+        ("do vinh", "Phường Đô Vinh"),
+        ("Bác Ái tây", "Xã Bác Ái Tây"),
+        ("Bác Ái", "Xã Bác Ái"),
+        ("thị trấn Ninh Sơn", "Xã Ninh Sơn"),
+    ],
+)
+def test_every_spelling_of_a_listed_ward_is_its_listed_name(written, canonical):
+    assert ward_named(written) == canonical
+    assert ward_named(written, "khanh hoa") == canonical
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("Phường 7", "Phường 7"),
+        ("  Xã   Tân  Phú ", "Xã Tân Phú"),
+        ("Xa\u0303 Ta\u0302n Phu\u0301", "Xã Tân Phú"),  # decomposed, brought to NFC
+        ("Phước Dân", "Phước Dân"),  # a former town, not a unit today
+        ("Cà Ná Mới", "Cà Ná Mới"),  # not a listed name, however close
+        ("", ""),
+    ],
+)
+def test_a_ward_the_list_does_not_hold_is_kept_cleaned(written, kept):
+    assert ward_named(written) == kept
+    assert former_district_of(written) == ""
+
+
+def test_the_list_is_of_one_province():
+    # Another province's ward of the same name is its own: kept as written.
+    assert ward_named("Cà Ná", "Lâm Đồng") == "Cà Ná"
+    assert ward_named("phan  rang", "Thành phố Hồ Chí Minh") == "phan rang"
+    assert ward_named("Cà Ná", "Ninh Thuận") == "Cà Ná"  # no longer a province
+    assert former_district_of("Cà Ná", "Lâm Đồng") == ""
+
+
+@pytest.mark.parametrize(
+    ("ward", "district"),
+    [
+        ("xã cà ná", "Thuận Nam"),
+        ("Phan Rang", "Phan Rang–Tháp Chàm"),
+        ("Phước Hậu", "Ninh Phước"),
+        ("Vĩnh Hải", "Ninh Hải"),
+        ("Công Hải", "Thuận Bắc"),
+        ("Lâm Sơn", "Ninh Sơn"),
+        ("Bác Ái Đông", "Bác Ái"),
+        ("Ninh Chử", ""),  # made of two former districts' units: the list leaves it blank
+    ],
+)
+def test_a_listed_ward_knows_its_former_district(ward, district):
+    assert former_district_of(ward) == district
+
+
+def test_a_delivery_address_stores_the_listed_ward_of_its_province():
+    assert address_clean({**GOOD_ADDRESS, "ward": "phan rang"})["ward"] == "Phường Phan Rang"
+    assert address_clean({**GOOD_ADDRESS, "ward": " xã  cà ná"})["ward"] == "Xã Cà Ná"
+    elsewhere = address_clean({**GOOD_ADDRESS, "ward": "Cà  Ná", "province": "lam dong"})
+    assert (elsewhere["ward"], elsewhere["province"]) == ("Cà Ná", "Lâm Đồng")
+
+
+@pytest.mark.django_db
+def test_a_seller_s_address_stores_the_listed_ward():
+    seller = seller_create(name="HTX Nước mắm Cà Ná", kind="cooperative", address={"ward": "cà ná"})
+    assert seller.address.ward == "Xã Cà Ná"
+    seller = seller_update(seller_id=seller.pk, by=None, address={"ward": "P. Phan Rang"})
+    seller.address.refresh_from_db()
+    assert seller.address.ward == "Phường Phan Rang"
+    # A ward of another province is the seller's own word.
+    seller = seller_update(
+        seller_id=seller.pk, by=None, address={"ward": "Phan Rang", "province": "Lâm Đồng"}
+    )
+    seller.address.refresh_from_db()
+    assert seller.address.ward == "Phan Rang"
+
+
+@pytest.mark.django_db
+def test_a_site_stores_the_listed_ward(roles):
+    site = site_register(
+        by=roles["operator"], seller_id=roles["seller"].pk, kind="growing_area",
+        code="VN-NTOR-0201", name="Vùng nho", ward="phuoc hau",
+        latitude=Decimal("11.54"), longitude=Decimal("108.93"),
+    )  # fmt: skip
+    site.refresh_from_db()
+    assert site.ward == "Xã Phước Hậu"
+    site = site_update(by=roles["operator"], site_id=site.pk, ward="X. Phước Hữu")
+    site.refresh_from_db()
+    assert site.ward == "Xã Phước Hữu"

@@ -25,6 +25,8 @@ from market.checkout import services as checkout_services
 from market.checkout.models import CheckoutLine
 from market.core import throttle
 from market.schema import schema
+from province.models import RegistryEntry
+from province.services.registry import registry_import
 from search import services as search_services
 from search.client import ALIAS
 from tests.checkout.factories import ShippingMethodFactory
@@ -39,6 +41,7 @@ from tests.factories import (
 )
 from tests.orders.factories import fuzz_objects
 from tests.payments.graphql_world import fuzz_objects as payment_fuzz_objects
+from tests.province.registry_files import csv_bytes, row, upload
 from tests.traceability.graphql_world import build_world
 from traceability.models import AuditEntry
 
@@ -127,6 +130,11 @@ def known_objects(roles, search_index):
     objects += order_objects
     payment_objects, payment_texts = payment_fuzz_objects(roles)
     objects += payment_objects
+    # The department's registry: an entry matched to a certificate, one not, their import.
+    registry = csv_bytes([row(certificates[0].certificate_number), row("DEMO-NT-FUZZ-0001")])
+    imported = registry_import(by=None, file=upload(registry), dry_run=False)
+    objects += [("OcopRegistryEntry", entry) for entry in RegistryEntry.objects.all()]
+    objects.append(("OcopRegistryImportRecord", imported.record))
     # Checkouts are found by token: a guest's and a buyer's, with lines as mutation arguments.
     guest = checkout_services.checkout_create(
         by=None,

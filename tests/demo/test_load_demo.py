@@ -121,7 +121,7 @@ def test_every_product_is_published_with_a_variant_in_stock(loaded):
 def test_addresses_are_ward_and_province_only(loaded):
     seller = Seller.objects.get(name="Nước mắm nhĩ cá cơm truyền thống Chi Ninh Cà Ná")
     assert (seller.address.ward, seller.address.province, seller.address.former_district) == (
-        "Cà Ná",
+        "Xã Cà Ná",  # as the ward list spells it
         "Khánh Hòa",
         "Thuận Nam",
     )
@@ -141,7 +141,7 @@ def test_demo_accounts_share_the_printed_password(loaded):
     assert users.get(email=loader.BUYER_EMAIL).check_password("ocop-demo-2025")
     assert users.get(email=loader.OPERATOR_EMAIL).role == User.Role.OPERATOR
     assert users.get(email=loader.AUDITOR_EMAIL).role == User.Role.AUDITOR
-    assert users.get(email=loader.BUYER_EMAIL).addresses.get().ward == "Phan Rang"
+    assert users.get(email=loader.BUYER_EMAIL).addresses.get().ward == "Phường Phan Rang"
 
 
 def test_loading_again_restores_demo_values(loaded):

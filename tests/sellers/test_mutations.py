@@ -101,7 +101,7 @@ def test_operator_registers_a_seller_with_normalised_contacts(graphql, auth_head
         "description": "Nho xanh, nho đỏ và rượu vang nho Ninh Thuận.",
         "address": {
             "street": "Thôn Mỹ Phước",
-            "ward": "Đông Hải",
+            "ward": "Phường Đông Hải",  # as the ward list spells it
             "province": "Khánh Hòa",
             "formerDistrict": "",
         },

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from traceability.models import Lot, Site, Violation
@@ -42,14 +42,26 @@ ORIGIN_PROBLEMS = (
 _PROBLEM_ORDER = {code: index for index, code in enumerate(ORIGIN_PROBLEMS)}
 
 
-def _open_violations_touching_lot():
-    """An open violation on the lot itself, or on its area or packing house as a whole."""
+def _open_violations_touching_lot() -> Q:
+    """An open violation on the lot itself, or on its area or packing house as a whole.
+
+    Written as membership in the (few) open violations' lots and sites rather than as
+    correlated ``EXISTS``: the database hashes each set once, where a subquery per lot
+    would be run for every row of a large table. The filter and the annotation
+    (``open_violation_of_lot``) both derive from this one condition.
+    """
     open_violations = Violation.objects.filter(status=Violation.Status.OPEN)
-    return Exists(open_violations.filter(lot=OuterRef("pk"))) | Exists(
-        open_violations.filter(lot__isnull=True).filter(
-            Q(site=OuterRef("growing_area_id")) | Q(site=OuterRef("packing_house_id"))
-        )
+    open_sites = open_violations.filter(lot__isnull=True).values("site_id")
+    return (
+        Q(pk__in=open_violations.filter(lot__isnull=False).values("lot_id"))
+        | Q(growing_area_id__in=open_sites)
+        | Q(packing_house_id__in=open_sites)
     )
+
+
+def open_violation_of_lot() -> ExpressionWrapper:
+    """The same rule as a column of each lot: true, or false or null (no open violation)."""
+    return ExpressionWrapper(_open_violations_touching_lot(), output_field=BooleanField())
 
 
 def lots_with_open_violations(lots: QuerySet[Lot] | None = None) -> QuerySet[Lot]:
@@ -72,7 +84,7 @@ def origin_problems_of(lot_ids: Iterable[int], *, today=None) -> dict[int, list[
     rows = {
         row["pk"]: row
         for row in Lot.objects.filter(pk__in=every_id)
-        .annotate(open_violation=_open_violations_touching_lot())
+        .annotate(open_violation=open_violation_of_lot())
         .values(
             "pk",
             "growing_area_id",

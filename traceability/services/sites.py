@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from market.core.addresses import ward_named
 from market.core.errors import DomainError, NotFound, invalid
 from market.core.permissions import (
     fetch_for_seller_staff,
@@ -267,6 +268,7 @@ def _site_for_staff(by, site_id, *, lock: bool) -> Site:
 
 def _save_checked(site: Site) -> None:
     """Field rules (``full_clean``), then the insert; a code taken meanwhile is one error."""
+    site.ward = ward_named(site.ward, site.province)
     _coerce_numbers(site)
     check_model_fields(site, validate_unique=False)
     taken = Site.objects.filter(code=site.code).exclude(pk=site.pk)

@@ -118,6 +118,11 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "paymentGateways": FieldCost(items=10),
         # The caller's ownership and the seller's row.
         "sellerStatement": FieldCost(complexity=100),
+        # The department's OCOP registry (province): a page and its count.
+        "ocopRegistryEntries": CONNECTION,
+        "ocopRegistryImports": CONNECTION,
+        # province.selectors.dashboard: about twenty grouped queries, whatever the period.
+        "provinceDashboard": FieldCost(complexity=1_000),
     },
     "Mutation": {
         "productCreate": WRITE,
@@ -199,6 +204,13 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
         "orderPaymentStart": FieldCost(complexity=1_000),
         "paymentRefund": FieldCost(complexity=1_000),
         "sellerOrderCashCollect": WRITE,
+        # Reads, checks and writes a spreadsheet, then matches its entries: some 0.2 s for
+        # the province's few hundred rows (a thousand new rows: 1.2 s; a dry run of them:
+        # 0.3 s). Files are capped at settings.PROVINCE_REGISTRY_MAX_ROWS rows.
+        "ocopRegistryImport": FieldCost(complexity=20_000),
+        "ocopRegistryEntryConfirmMatch": WRITE,
+        "ocopRegistryEntryRejectMatch": WRITE,
+        "ocopRegistryEntryMatch": WRITE,
     },
     "ProductCountableConnection": {"edges": EDGES},
     "CategoryCountableConnection": {"edges": EDGES},
@@ -214,6 +226,22 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     # A statement's totals read all its lines in one query; its lines are a connection.
     "SellerStatement": {"totals": FieldCost(complexity=50), "lines": CONNECTION},
     "SellerStatementLineCountableConnection": {"edges": EDGES},
+    "OcopRegistryEntryCountableConnection": {"edges": EDGES},
+    "OcopRegistryImportRecordCountableConnection": {"edges": EDGES},
+    # An import's rows: settings.PROVINCE_REGISTRY_MAX_ROWS (its default); its row errors:
+    # province.services.registry.MAX_ROW_ERRORS; a row's fields: the ten columns.
+    "OcopRegistryImport": lists(rows=2_000),
+    "OcopRegistryImportRecord": lists(rowErrors=200),
+    "OcopRegistryImportRow": lists(changedFields=10),
+    # The dashboard's lists, built in memory from its grouped queries: three star levels,
+    # six OCOP groups, four site statuses, four seller kinds, five payment methods; the
+    # months of a period of at most 36 (37 touched); wards: the former Ninh Thuận's 25
+    # wards and communes and the blank one, with room for others sellers write.
+    "ProvinceDashboard": lists(trend=37, wards=60),
+    "ProvinceOcopFigures": lists(byStars=3, byGroup=6),
+    "ProvinceTraceabilityFigures": lists(areasByStatus=4),
+    "ProvinceSalesFigures": lists(bySellerKind=4, byMethod=5),
+    "ProvinceSellerFigures": lists(activeByKind=4, activeByWard=60),
     "SearchResults": {"edges": EDGES},
     "SearchFacets": {
         # search.backends.elastic.FACET_SIZE values at most.
@@ -285,7 +313,7 @@ COST_MAP: dict[str, dict[str, FieldCost]] = {
     # lists are priced by the schema's averages (a full dump selects every type,
     # so the fields of all types, and so on: the average times the number of
     # types is the true count; a test checks these stay at least the schema's).
-    "__Schema": lists(types=300, directives=10),
+    "__Schema": lists(types=315, directives=10),
     # ``ofType``: a type reference is a named type wrapped in NonNull and List a few
     # times; the chain a client asks for (seven levels in GraphiQL's query) stops at
     # the named type, whose ``ofType`` is null.

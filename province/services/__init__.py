@@ -1,0 +1,1 @@
+"""The province's writes, one module per subject."""

@@ -345,6 +345,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The dashboard's sign-in (/province/) is the one session cookie: sent over HTTPS only
+# outside a developer's machine, and a civil servant's session lasts a working day.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
+
 # The province's plan, in basis points, read by the dashboard at call time: OCOP products
 # on sale 90 % (the plan's 90 to 100 %), cashless payments 50 % (its "more than 50 %");
 # verified origin has no target in the plan, so none unless set (``origin_verified:8000``).

@@ -16,6 +16,7 @@ TEST_ENV := \
 	SEARCH_INDEX_PREFIX=test-ocop \
 	CELERY_TASK_ALWAYS_EAGER=true \
 	PAYMENT_SANDBOXES=true \
+	CSRF_COOKIE_SECURE=false \
 	MEDIA_ROOT=$(CURDIR)/.cache/test-media
 
 .PHONY: install run test services lint schema clean

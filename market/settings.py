@@ -348,6 +348,8 @@ CELERY_BEAT_SCHEDULE = {
 # The dashboard's sign-in (/province/) is the one session cookie: sent over HTTPS only
 # outside a developer's machine, and a civil servant's session lasts a working day.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+# (The tests turn it off: their HTTP clients post the sandboxes' forms to http://127.0.0.1,
+# where a client keeps a Secure cookie to itself.)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 

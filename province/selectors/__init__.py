@@ -59,5 +59,5 @@ def dashboard(period: Period, filters: Filters, *, today: date | None = None) ->
         trend=month_figures(
             period, filters, today=today, live_stock=stock if live else None, sales=sales
         ),
-        wards=ward_rows(period, filters, today=today, stock=stock, sellers=sellers),
+        wards=ward_rows(period, filters, today=today, stock=stock, sellers=sellers, sales=sales),
     )

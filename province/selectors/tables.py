@@ -5,7 +5,7 @@ the entry's own ward)."""
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from province.figures import Filters, MonthFigures, Period, Share, WardRow
 from province.models import MonthlyFigures
@@ -15,7 +15,6 @@ from province.selectors.figures import (
     cashless_shares,
     is_live_month,
     paid_by_method,
-    placed_parts,
     sales_rows,
     target,
 )
@@ -49,7 +48,8 @@ def month_figures(
     current month from today's rows (``live_stock`` when the caller has them), of a later
     month None. Cashless shares are of the orders placed in each month (of the period's
     days), grouped by month in local time (``sales_rows``, or ``sales`` when the caller has
-    them). At most three queries, or five when today's rows must be read.
+    them). At most three queries (none for the sales given), three more when today's rows
+    must be read.
     """
     months = period.months()
     past = [month for month in months if not is_live_month(month, today)]
@@ -106,9 +106,10 @@ def ward_rows(
     today: date,
     stock: list[StockRow],
     sellers: list[tuple[str, str, str, int, int]],
+    sales: list[SalesRow] | None = None,
 ) -> list[WardRow]:
     """One row per ward seen among sellers, registry entries, products and paid parts;
-    one query (the paid parts by ward) beside the rows given. Sellers, products and
+    no query beside the rows given (``sales``, else ``sales_rows``' two). Sellers, products and
     sales are by the seller's address, registry entries by their own ward; a blank ward
     (a seller without an address) is a row of its own, last."""
     districts: dict[str, str] = {}
@@ -122,15 +123,13 @@ def ward_rows(
         by_ward[row.ward].append(row)
         if row.former_district and not districts.get(row.ward):
             districts[row.ward] = row.former_district
+    # The ward table shows paid orders and the cashless share of their count: no values.
     paid: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for ward, method, orders, value in (
-        placed_parts(period, filters, today=today)
-        .filter(order__payment_status__in=PAID_STATUSES)
-        .values_list("seller__address__ward", "order__payment_method")
-        .annotate(orders=Count("order", distinct=True), value=Sum("total"))
-        .order_by()
-    ):
-        paid[ward or ""][method] = (orders, value)
+    for row in sales_rows(period, filters, today=today) if sales is None else sales:
+        if row.payment_status in PAID_STATUSES:
+            for ward, orders in row.orders_by_ward.items():
+                counted, _ = paid[ward].get(row.method, (0, 0))
+                paid[ward][row.method] = (counted + orders, 0)
 
     wards = sorted(set(active) | set(by_ward) | set(paid), key=lambda ward: (ward == "", ward))
     rows = []

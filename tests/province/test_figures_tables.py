@@ -213,7 +213,7 @@ def test_dashboard_queries_do_not_grow_with_past_months(world):
     one = _dashboard_queries(Period(date(2026, 11, 1), date(2026, 11, 30)))
     twelve = _dashboard_queries(Period(date(2025, 12, 1), date(2026, 11, 30)))
 
-    assert one == twelve == 13
+    assert one == twelve == 10
 
 
 def test_dashboard_queries_do_not_grow_with_months_up_to_today(world):
@@ -222,7 +222,7 @@ def test_dashboard_queries_do_not_grow_with_months_up_to_today(world):
     two = _dashboard_queries(Period(date(2026, 11, 1), date(2026, 12, 31)))
     twelve = _dashboard_queries(Period(date(2026, 1, 1), date(2026, 12, 31)))
 
-    assert two == twelve == 15
+    assert two == twelve == 12
 
 
 def test_dashboard_queries_do_not_grow_with_wards(world):

@@ -361,6 +361,9 @@ PROVINCE_TARGETS = env_basis_points(
     {"ocop_on_sale": 9_000, "cashless": 5_000},
     keys=("ocop_on_sale", "cashless", "origin_verified"),
 )
+# PostgreSQL's sort memory for the dashboard's reads (``work_mem`` syntax; blank: the
+# server's own): a year's distinct orders spill past the default 4 MB to disk.
+PROVINCE_DASHBOARD_WORK_MEM = env_str("PROVINCE_DASHBOARD_WORK_MEM", "32MB")
 # The department's OCOP registry spreadsheet (province.importing): the largest file in
 # bytes and the most data rows one import takes (the province lists a few hundred).
 PROVINCE_REGISTRY_MAX_BYTES = env_int("PROVINCE_REGISTRY_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)

@@ -86,6 +86,8 @@ class PlannedMoment(Expression):
     output_field = DateTimeField()
 
     def __init__(self, moment: datetime):
+        if not isinstance(moment, datetime):
+            raise TypeError("a planned moment is a datetime, never text")
         super().__init__()
         self.moment = moment
 

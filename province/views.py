@@ -62,19 +62,13 @@ def _separators() -> tuple[str, str]:
     return formats.get_format("DECIMAL_SEPARATOR"), formats.get_format("THOUSAND_SEPARATOR")
 
 
-def _grouped(digits: str, thousands: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return thousands.join(groups)
+def _grouped(number: int, thousands: str) -> str:
+    return f"{number:,}".replace(",", thousands)
 
 
 def format_count(value: int) -> str:
     """1234567 → "1.234.567" in Vietnamese, "1,234,567" in English."""
-    sign = "-" if value < 0 else ""
-    return sign + _grouped(str(abs(int(value))), _separators()[1])
+    return _grouped(int(value), _separators()[1])
 
 
 def format_money(value: int) -> str:
@@ -90,7 +84,7 @@ def format_percent(ratio: float | None, *, decimals: int = 1) -> str:
     rounded = (Decimal(str(ratio)) * 100).quantize(step, rounding=ROUND_HALF_UP)
     whole, _point, fraction = f"{abs(rounded):f}".partition(".")
     decimal, thousands = _separators()
-    text = ("-" if rounded < 0 else "") + _grouped(whole, thousands)
+    text = ("-" if rounded < 0 else "") + _grouped(int(whole), thousands)
     if fraction:
         text += decimal + fraction
     return f"{text}\u00a0%" if (get_language() or "vi").startswith("vi") else f"{text}%"

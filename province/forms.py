@@ -27,7 +27,6 @@ from market.core.errors import InvalidInput
 from market.sellers.models import Seller
 from province import selectors
 from province.figures import Filters, Period
-from province.models import RegistryEntry
 from traceability.models import Site
 
 DEFAULT_MONTHS = 12
@@ -121,27 +120,15 @@ class SignInForm(AuthenticationForm):
 
 
 def place_choices() -> list:
-    """Wards and former districts the data names (the registry and the sellers' addresses),
-    as the select's option groups: two queries, whatever their number."""
-    wards, districts = set(), set()
-    for ward, district in RegistryEntry.objects.values_list("ward", "former_district").distinct():
-        wards.add(ward)
-        districts.add(district)
-    for ward, district in (
-        Seller.objects.filter(address__isnull=False)
-        .values_list("address__ward", "address__former_district")
-        .distinct()
-    ):
-        wards.add(ward)
-        districts.add(district)
-    wards.discard("")
-    districts.discard("")
+    """Wards and former districts the data names (``selectors.named_places``), as the
+    select's option groups."""
+    wards, districts = selectors.named_places()
     return [
         ("", _("Whole province")),
-        (_("Ward or commune"), [(WARD_PREFIX + ward, ward) for ward in sorted(wards)]),
+        (_("Ward or commune"), [(WARD_PREFIX + ward, ward) for ward in wards]),
         (
             _("Former district"),
-            [(DISTRICT_PREFIX + district, district) for district in sorted(districts)],
+            [(DISTRICT_PREFIX + district, district) for district in districts],
         ),
     ]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from province.figures import Dashboard, Filters, Period
 from province.selectors.figures import (
     is_live_month,
+    named_places,
     ocop_figures,
     sales_figures,
     sales_rows,
@@ -32,6 +33,7 @@ __all__ = [
     "dashboard_period",
     "live_stock_rows",
     "month_figures",
+    "named_places",
     "ocop_figures",
     "sales_figures",
     "seller_figures",

@@ -458,3 +458,20 @@ def seller_figures(period: Period, filters: Filters, *, rows: list | None = None
         active_by_ward=[KeyCount(ward, count) for ward, count in sorted(by_ward.items())],
         without_product_on_sale=sum(row[4] for row in rows),
     )
+
+
+def named_places() -> tuple[list[str], list[str]]:
+    """The wards and the former districts the registry and the sellers' addresses name,
+    each sorted: two queries, whatever their number."""
+    wards, districts = set(), set()
+    for ward, district in RegistryEntry.objects.values_list("ward", "former_district").distinct():
+        wards.add(ward)
+        districts.add(district)
+    for ward, district in (
+        Seller.objects.filter(address__isnull=False)
+        .values_list("address__ward", "address__former_district")
+        .distinct()
+    ):
+        wards.add(ward)
+        districts.add(district)
+    return sorted(wards - {""}), sorted(districts - {""})

@@ -332,16 +332,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.delete_ended_reservations",
         "schedule": crontab(minute="*/15"),
     },
-    # The month's stock figures (listed, on sale, verified origin), rewritten each night so
-    # a closed month keeps its last night's state.
     # Certificates sellers added since the registry's last import find their entries.
     "province-registry-rematch": {
         "task": "province.registry_rematch",
         "schedule": crontab(hour=23, minute=30),
     },
+    # The month's stock figures (listed, on sale, verified origin), rewritten each night so
+    # a closed month keeps its last night's state.
     "province-record-monthly-figures": {
         "task": "province.monthly_figures_record",
         "schedule": crontab(hour=23, minute=50),
+    },
+    # Closed months' sales added up, for those whose record is missing or stale.
+    "province-record-monthly-sales": {
+        "task": "province.monthly_sales_record",
+        "schedule": crontab(hour=0, minute=30),
     },
 }
 

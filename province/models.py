@@ -10,6 +10,10 @@ products on sale here counts entries whose matched product is on sale.
 on sale and of verified origin at a month's end. A nightly task rewrites the current
 month's rows, so a closed month keeps its last night's state; one row per combination of
 the dashboard's filters, so a trend for any filter is one grouped query.
+
+``MonthlySales`` keeps a closed month's orders added up, so a year's dashboard does not
+read a year of seller orders. Unlike a state it can be recomputed, and is: it is used only
+while nothing it was counted from has changed since (``province.selectors.sales``).
 """
 
 from django.conf import settings
@@ -196,3 +200,65 @@ class MonthlyFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.ward or '*'} {self.seller_kind or '*'}"
+
+
+class MonthlySales(models.Model):
+    """A closed month's placed orders added up by ``MonthlySalesRow``, and what they were
+    counted from: the kind and address of each seller with a part (``seller_places``) as of
+    ``recorded_at``. An order of the month changed after ``recorded_at`` (its
+    ``updated_at``), or one of those sellers moved or changed kind, and the month is read
+    live again until the next record."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    recorded_at = models.DateTimeField()
+    seller_places = models.JSONField(
+        default=dict, help_text='{"seller id": [kind, ward, former district]}'
+    )
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class MonthlySalesRow(models.Model):
+    """Placed orders of one month, payment method and payment status with a part of a
+    seller in ``ward``, ``former_district`` and of ``seller_kind``: how many distinct
+    orders, and those parts' totals.
+
+    Each of the three is one value, blank (a seller without an address has no ward or
+    district) or ``ANY``. Every combination of values and ``ANY`` is kept, so each filter
+    reads its own rows and an order with parts in two wards is still one order in the
+    whole province.
+    """
+
+    record = models.ForeignKey(MonthlySales, on_delete=models.CASCADE, related_name="rows")
+    payment_method = models.CharField(max_length=32)
+    payment_status = models.CharField(max_length=16)
+    ANY = "*"
+
+    ward = models.CharField(max_length=100, blank=True)
+    former_district = models.CharField(max_length=100, blank=True)
+    seller_kind = models.CharField(max_length=16)
+    orders = models.PositiveIntegerField()
+    value = models.BigIntegerField(help_text="Whole VND.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "record",
+                    "payment_method",
+                    "payment_status",
+                    "ward",
+                    "former_district",
+                    "seller_kind",
+                ],
+                name="monthly_sales_one_row_per_combination",
+            )
+        ]
+        indexes = [models.Index(fields=["record", "former_district", "seller_kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.payment_method} {self.ward}"

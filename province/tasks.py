@@ -12,6 +12,14 @@ def monthly_figures_record() -> int:
     return record()
 
 
+@shared_task(name="province.monthly_sales_record")
+def monthly_sales_record() -> int:
+    """Run nightly by Celery beat, after midnight so the month that just ended is closed."""
+    from province.services.snapshots import monthly_sales_record as record
+
+    return record()
+
+
 @shared_task(name="province.registry_rematch")
 def registry_rematch() -> dict[str, int]:
     """Run nightly by Celery beat, before the month's record: a certificate a seller added

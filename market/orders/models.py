@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from catalog.models import ProductVariant, Stock
 from market.sellers.models import Seller
@@ -30,6 +31,13 @@ class OrderNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class OrderQuerySet(models.QuerySet):
+    def update(self, **values):
+        # A bulk change is a change too: see ``Order.save``.
+        values.setdefault("updated_at", timezone.now())
+        return super().update(**values)
 
 
 class Order(models.Model):
@@ -78,11 +86,16 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "expires_at"]),
             models.Index(fields=["user", "-created_at"]),
+            # "Changed since": the province's monthly sales records stand only while no
+            # order of their month changed after them (every write here sets updated_at).
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -98,6 +111,14 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # Every write stamps updated_at, also one naming its fields: "changed since" is
+        # read from it (the province's monthly sales records stand only while no order of
+        # their month changed after them).
+        if update_fields is not None and "updated_at" not in update_fields:
+            update_fields = [*update_fields, "updated_at"]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class SellerOrder(models.Model):

@@ -1,6 +1,7 @@
 """The province's figures: ``dashboard`` is the one entry point every reader calls (the
 GraphQL field, the page, the exports); each section has its function in ``figures`` and
-the trend and ward table theirs in ``tables``. ``inputs`` checks a reader's period and
+the trend and ward table theirs in ``tables``, the sales (live or from their monthly
+records) theirs in ``sales``. ``inputs`` checks a reader's period and
 filters. Every figure is a fixed number of queries, whatever the months or wards shown.
 """
 
@@ -16,14 +17,13 @@ from province.selectors.figures import (
     is_live_month,
     named_places,
     ocop_figures,
-    sales_figures,
-    sales_rows,
     seller_figures,
     seller_rows,
     stock_rows_for,
     traceability_figures,
 )
 from province.selectors.inputs import dashboard_filters, dashboard_period
+from province.selectors.sales import sales_figures, sales_rows
 from province.selectors.stock import live_stock_rows
 from province.selectors.tables import month_figures, ward_rows
 

@@ -11,17 +11,14 @@ the UTC times stored as the half-open range [first day 00:00, day after the last
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, Expression, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateTimeField, Exists, Expression, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import OcopCertificate, Product
 from market.orders.models import Order, OrderLine, SellerOrder
 from market.sellers.models import Seller
-from payments.models import TransactionEvent
 from province.figures import (
     Count as KeyCount,
 )
@@ -30,8 +27,6 @@ from province.figures import (
     OcopFigures,
     OcopGroupCount,
     Period,
-    SalesByKey,
-    SalesFigures,
     SellerFigures,
     Share,
     TraceabilityFigures,
@@ -171,16 +166,6 @@ def parts_matching(filters: Filters, *, today: date):
     return parts
 
 
-def placed_parts(period: Period, filters: Filters, *, today: date):
-    """``parts_matching`` of the orders placed in the period."""
-    start, end = local_bounds(period.start, period.end)
-    return parts_matching(filters, today=today).filter(
-        order__created_at__gte=PlannedMoment(start),
-        order__created_at__lt=PlannedMoment(end),
-        order__status__in=PLACED_ORDER_STATUSES,
-    )
-
-
 def cashless_shares(by_method: dict[str, tuple[int, int]]) -> tuple[Share, Share]:
     """Count and value shares of cashless among ``{method: (orders, value)}``."""
     whole_count = sum(count for count, _ in by_method.values())
@@ -281,145 +266,6 @@ def traceability_figures(
         ],
         lots_with_open_violations=traceability.lots_with_open_violations(lots).count(),
         areas_suspended_in_period=areas.filter(Exists(suspended)).count(),
-    )
-
-
-# ---------------------------------------------------------------- sales and payments
-
-
-class SalesRow(NamedTuple):
-    """The placed orders of one local month, payment method and payment status: in all, by
-    the kind of the seller of a part (``{kind: (orders, value)}``) and by the ward of the
-    seller of a part (``{ward: orders}``, blank for a seller without an address)."""
-
-    month: date
-    method: str
-    payment_status: str
-    orders: int
-    value: int
-    by_seller_kind: dict[str, tuple[int, int]]
-    orders_by_ward: dict[str, int]
-
-
-def _seller_wards(filters: Filters) -> list[str]:
-    """Every ward a kept seller order's seller may be in (blank: no address or no ward)."""
-    wards = (
-        Seller.objects.filter(seller_condition(filters))
-        .values_list("address__ward", flat=True)
-        .distinct()
-        .order_by()
-    )
-    return sorted({ward or "" for ward in wards})
-
-
-def sales_rows(period: Period, filters: Filters, *, today: date) -> list[SalesRow]:
-    """``placed_parts`` by local month, payment method and payment status: how many distinct
-    orders and the parts' totals, in all, by seller kind and by ward. Two queries (the
-    wards, then one pass over the period's seller orders), from which the sales totals,
-    by seller kind and by method, the monthly cashless trend and the ward table's paid
-    orders are all added up: an order has one month, one method and one status, so it is
-    counted in exactly one row, and there once in each kind's and ward's columns it has a
-    part in. Kinds and wards are columns, not groups, because an order with two parts
-    would otherwise be counted twice when adding up the groups."""
-    zone = timezone.get_default_timezone()
-    kinds = Seller.Kind.values
-    wards = _seller_wards(filters)
-    columns = {}
-    for index, kind in enumerate(kinds):
-        of_kind = Q(seller__kind=kind)
-        columns[f"kind_orders_{index}"] = Count("order", distinct=True, filter=of_kind)
-        columns[f"kind_value_{index}"] = Sum("total", filter=of_kind, default=0)
-    for index, ward in enumerate(wards):
-        in_ward = (
-            Q(seller__address__ward=ward)
-            if ward
-            else Q(seller__address__ward__isnull=True) | Q(seller__address__ward="")
-        )
-        columns[f"ward_orders_{index}"] = Count("order", distinct=True, filter=in_ward)
-    grouped = (
-        placed_parts(period, filters, today=today)
-        .annotate(month=TruncMonth("order__created_at", tzinfo=zone))
-        .values_list("month", "order__payment_method", "order__payment_status")
-        .annotate(orders=Count("order", distinct=True), value=Sum("total", default=0), **columns)
-        .order_by()
-    )
-    rows = []
-    for month, method, status, orders, value, *counts in grouped:
-        by_kind, by_ward = counts[: 2 * len(kinds)], counts[2 * len(kinds) :]
-        rows.append(
-            SalesRow(
-                month=timezone.localtime(month, zone).date(),
-                method=method,
-                payment_status=status,
-                orders=orders,
-                value=value,
-                by_seller_kind={
-                    kind: (by_kind[2 * index], by_kind[2 * index + 1])
-                    for index, kind in enumerate(kinds)
-                },
-                orders_by_ward={
-                    ward: count for ward, count in zip(wards, by_ward, strict=True) if count
-                },
-            )
-        )
-    return rows
-
-
-def paid_by_method(rows: list[SalesRow]) -> dict[str, tuple[int, int]]:
-    """``{method: (orders, value)}`` of the paid rows."""
-    by_method: dict[str, tuple[int, int]] = {}
-    for row in rows:
-        if row.payment_status in PAID_STATUSES:
-            orders, value = by_method.get(row.method, (0, 0))
-            by_method[row.method] = (orders + row.orders, value + row.value)
-    return by_method
-
-
-def sales_figures(
-    period: Period, filters: Filters, *, today: date, rows: list[SalesRow] | None = None
-) -> SalesFigures:
-    """Orders placed in the period and their payments (three queries, or one given the
-    period's ``sales_rows``).
-
-    Counted at the seller order's level, so a filter keeps the parts of the sellers it
-    names: ``orders`` is the number of distinct orders with such a part, ``value`` the
-    parts' totals (with no filter, every order and its whole total).
-    """
-    rows = sales_rows(period, filters, today=today) if rows is None else rows
-    by_kind = {
-        kind: (
-            sum(row.by_seller_kind[kind][0] for row in rows),
-            sum(row.by_seller_kind[kind][1] for row in rows),
-        )
-        for kind in Seller.Kind.values
-    }
-    by_method = paid_by_method(rows)
-    count_share, value_share = cashless_shares(by_method)
-    start, end = local_bounds(period.start, period.end)
-    refunds = TransactionEvent.objects.filter(
-        kind=TransactionEvent.Kind.REFUND, created_at__gte=start, created_at__lt=end
-    )
-    if filters != Filters():
-        # A refund in the period may be of an older order, or of a cancelled one.
-        refunds = refunds.filter(
-            payment__order__in=parts_matching(filters, today=today).values("order")
-        )
-    refunded = refunds.aggregate(count=Count("pk"), value=Sum("amount", default=0))
-    return SalesFigures(
-        orders=sum(row.orders for row in rows),
-        value=sum(row.value for row in rows),
-        by_seller_kind=[
-            SalesByKey(kind, *by_kind.get(kind, (0, 0))) for kind in Seller.Kind.values
-        ],
-        paid_orders=count_share.whole,
-        paid_value=value_share.whole,
-        cashless_count_share=count_share,
-        cashless_value_share=value_share,
-        by_method=[
-            SalesByKey(key, *by_method.get(method, (0, 0))) for method, key in METHOD_KEYS.items()
-        ],
-        refunds=refunded["count"],
-        refunded_value=refunded["value"],
     )
 
 

@@ -9,15 +9,8 @@ from django.db.models import Sum
 
 from province.figures import Filters, MonthFigures, Period, Share, WardRow
 from province.models import MonthlyFigures
-from province.selectors.figures import (
-    PAID_STATUSES,
-    SalesRow,
-    cashless_shares,
-    is_live_month,
-    paid_by_method,
-    sales_rows,
-    target,
-)
+from province.selectors.figures import PAID_STATUSES, cashless_shares, is_live_month, target
+from province.selectors.sales import SalesRow, paid_by_method, sales_rows
 from province.selectors.stock import (
     StockRow,
     add_rows,
@@ -109,7 +102,7 @@ def ward_rows(
     sales: list[SalesRow] | None = None,
 ) -> list[WardRow]:
     """One row per ward seen among sellers, registry entries, products and paid parts;
-    no query beside the rows given (``sales``, else ``sales_rows``' two). Sellers, products and
+    no query beside the rows given (``sales``, else ``sales_rows``'). Sellers, products and
     sales are by the seller's address, registry entries by their own ward; a blank ward
     (a seller without an address) is a row of its own, last."""
     districts: dict[str, str] = {}

@@ -20,7 +20,7 @@ from market.orders.models import Order
 from market.sellers.models import Seller
 from province import selectors
 from province.figures import Filters, Period, Share
-from province.selectors.figures import sales_rows
+from province.selectors.sales import sales_rows
 from tests.factories import CategoryFactory
 from tests.province.figures_world import (
     NINH_PHUOC,

@@ -124,6 +124,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection after each task unless this is
+# set: a new PostgreSQL backend per task, with its statements never prepared. Set beyond
+# reach, it leaves the connections to market.celery, which treats a task as Django treats
+# a request (CONN_MAX_AGE, and a broken connection dropped).
+CELERY_DB_REUSE_MAX = 2**62
 
 # Search: Elasticsearch when configured, else the database backend.
 ELASTICSEARCH_URL = env_url("ELASTICSEARCH_URL", schemes=("http", "https"))

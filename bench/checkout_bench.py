@@ -26,7 +26,9 @@ Before the measured race, ``--warmup`` orders (48 by default, none wanting the h
 are placed the same way and not timed: a steady shop's workers have their statements
 prepared and their caches filled, which each new worker does in its first requests.
 
-The SQL queries of each step are counted in this process (Django's test client on the
+The machine's speed moves by a fifth within an hour: a fixed Python workload is timed
+just before and after the race (``machine.python_speed_ms``, lower is faster), so runs can
+be compared. The SQL queries of each step are counted in this process (Django's test client on the
 same database) for a flow of 3 lines over 2 sellers and one of 6 lines over 3 sellers:
 they must be equal. It prints one JSON object and writes it to
 ``bench/results/checkout.json``; gunicorn and the database are removed at the end, on
@@ -365,7 +367,9 @@ def run(cleanup: harness.Cleanup, args: argparse.Namespace) -> dict:
         warmed = race(port, pool, buyers=args.buyers, orders=args.warmup, hot_share=0)
         print(f"warm-up: {warmed['orders']} orders", file=sys.stderr, flush=True)
     load_before = [round(value, 2) for value in os.getloadavg()]
+    speed_before = harness.python_speed_ms()
     raced = race(port, pool, buyers=args.buyers, orders=args.orders)
+    speed_after = harness.python_speed_ms()
     print(f"race: {raced}", file=sys.stderr, flush=True)
     harness.stop_server(server)
     sold = sold_check(pool)
@@ -386,6 +390,8 @@ def run(cleanup: harness.Cleanup, args: argparse.Namespace) -> dict:
             "load_average_at_start": load_at_start,
             "load_average_before_race": load_before,
             "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
+            # A fixed Python workload's CPU ms before and after the race (harness).
+            "python_speed_ms": {"before_race": speed_before, "after_race": speed_after},
         },
         "targets": TARGETS,
         "targets_met": {

@@ -457,6 +457,21 @@ def post_graphql(port: int, body: bytes) -> tuple[float, dict]:
     return elapsed, answer
 
 
+def python_speed_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload, the best of three: how fast the
+    machine is right now. Its speed moves by a fifth within an hour here, so a throughput
+    is read beside this number (lower is faster)."""
+
+    def work() -> float:
+        started = time.process_time()
+        total = 0
+        for value in range(1_000_000):
+            total += value * value % 7
+        return (time.process_time() - started) * 1000
+
+    return round(min(work() for _ in range(3)), 1)
+
+
 def latency_summary(timings: list[float]) -> dict:
     """Count, median, p95, p99 and maximum of ``timings`` (milliseconds), rounded; the
     percentiles interpolated (``statistics.quantiles``, inclusive) as every bench reports them."""

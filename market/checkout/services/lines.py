@@ -25,6 +25,7 @@ from market.checkout.services.common import (
     variants_buyable,
 )
 from market.core.errors import DomainError, DomainErrors
+from market.core.sql import instances_insert
 from market.core.transactions import service_transaction
 
 
@@ -88,7 +89,7 @@ def lines_add(
     check_line_count(len(existing) + len(new_lines))
     required = {variant_id: f"{field}.{entry[1]}" for variant_id, entry in wanted.items()}
     fitting = reserve(checkout, [*existing.values(), *new_lines], required=required)
-    CheckoutLine.objects.bulk_create(new_lines)
+    instances_insert(new_lines)
     CheckoutLine.objects.bulk_update(changed, ["quantity", "price_when_added"])
     reservations_write(fitting)
     # Every line as the database now holds it: the new ones with their variants, the

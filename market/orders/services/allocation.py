@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connections, router
 
 from catalog.models import Stock
-from market.core.sql import row_lock, sql_table
+from market.core.sql import instances_insert, row_lock, sql_table
 from market.orders.models import Allocation, OrderLine
 
 
@@ -61,8 +61,11 @@ def allocations_create(needs: list[Need]) -> list[Allocation]:
     """Hold the units of each need: its stock must already be locked by ``stocks_locked``."""
     if not needs:
         return []
-    allocations = Allocation.objects.bulk_create(
-        Allocation(order_line=need.line, stock=need.stock, quantity=need.quantity) for need in needs
+    allocations = instances_insert(
+        [
+            Allocation(order_line=need.line, stock=need.stock, quantity=need.quantity)
+            for need in needs
+        ]
     )
     per_stock: dict[int, int] = defaultdict(int)
     for need in needs:

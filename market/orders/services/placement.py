@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
 from market.core.errors import DomainError, DomainErrors
+from market.core.sql import instances_insert
 from market.core.transactions import service_transaction
 from market.orders import tasks
 from market.orders.models import Order, OrderEvent, OrderLine, OrderNumberCounter, SellerOrder
@@ -81,39 +82,47 @@ def order_place(
     subtotal = sum(subtotals)
     shipping_total = sum(group.shipping_price for group in groups)
     number = _next_number(timezone.localdate().year)
-    order = Order.objects.create(
-        number=number,
-        checkout_token=checkout_token,
-        user=user if user is not None and user.is_authenticated else None,
-        email=email,
-        shipping_address=shipping_address,
-        status=Order.Status.UNPAID if online else Order.Status.PLACED,
-        payment_method=payment_method,
-        subtotal=subtotal,
-        shipping_total=shipping_total,
-        total=subtotal + shipping_total,
-        expires_at=now + datetime.timedelta(minutes=settings.ORDER_PAYMENT_MINUTES)
-        if online
-        else None,
-        language=language or settings.LANGUAGE_CODE,
+    (order,) = instances_insert(
+        [
+            Order(
+                number=number,
+                checkout_token=checkout_token,
+                user=user if user is not None and user.is_authenticated else None,
+                email=email,
+                shipping_address=shipping_address,
+                status=Order.Status.UNPAID if online else Order.Status.PLACED,
+                payment_method=payment_method,
+                subtotal=subtotal,
+                shipping_total=shipping_total,
+                total=subtotal + shipping_total,
+                expires_at=now + datetime.timedelta(minutes=settings.ORDER_PAYMENT_MINUTES)
+                if online
+                else None,
+                language=language or settings.LANGUAGE_CODE,
+            )
+        ]
     )
-    seller_orders = SellerOrder.objects.bulk_create(
-        SellerOrder(
-            order=order,
-            seller_id=group.seller_id,
-            number=f"{number}-{index}",
-            shipping_method_name=group.shipping_method_name,
-            shipping_method_kind=group.shipping_method_kind,
-            shipping_price=group.shipping_price,
-            subtotal=group_subtotal,
-            total=group_subtotal + group.shipping_price,
-        )
-        for index, (group, group_subtotal) in enumerate(zip(groups, subtotals, strict=True), 1)
+    seller_orders = instances_insert(
+        [
+            SellerOrder(
+                order=order,
+                seller_id=group.seller_id,
+                number=f"{number}-{index}",
+                shipping_method_name=group.shipping_method_name,
+                shipping_method_kind=group.shipping_method_kind,
+                shipping_price=group.shipping_price,
+                subtotal=group_subtotal,
+                total=group_subtotal + group.shipping_price,
+            )
+            for index, (group, group_subtotal) in enumerate(zip(groups, subtotals, strict=True), 1)
+        ]
     )
-    lines = OrderLine.objects.bulk_create(
-        _line(seller_order, line, variants[line.variant_id])
-        for seller_order, group in zip(seller_orders, groups, strict=True)
-        for line in group.lines
+    lines = instances_insert(
+        [
+            _line(seller_order, line, variants[line.variant_id])
+            for seller_order, group in zip(seller_orders, groups, strict=True)
+            for line in group.lines
+        ]
     )
     allocation.allocations_create(
         [
@@ -219,14 +228,19 @@ def _line(seller_order: SellerOrder, placed: PlacedLine, variant: ProductVariant
 
 
 def _record_placed(order: Order, *, user) -> OrderEvent:
-    return OrderEvent.objects.create(
-        order=order,
-        type=OrderEvent.Type.PLACED,
-        user=user,
-        data={
-            "actor": "buyer",
-            "status": order.status,
-            "total": order.total,
-            "payment_method": order.payment_method,
-        },
+    (event,) = instances_insert(
+        [
+            OrderEvent(
+                order=order,
+                type=OrderEvent.Type.PLACED,
+                user=user,
+                data={
+                    "actor": "buyer",
+                    "status": order.status,
+                    "total": order.total,
+                    "payment_method": order.payment_method,
+                },
+            )
+        ]
     )
+    return event

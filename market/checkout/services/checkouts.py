@@ -38,6 +38,7 @@ from market.checkout.services.lines import lines_add
 from market.core import throttle
 from market.core.addresses import address_clean
 from market.core.errors import DomainError, DomainErrors
+from market.core.sql import instances_insert
 from market.core.transactions import service_transaction
 from payments.methods import method_named
 
@@ -134,7 +135,10 @@ def checkout_create(
         checkout.language = _language()
     for name, value in cleaned.items():
         setattr(checkout, name, value)
-    checkout.save()
+    if created:
+        instances_insert([checkout])
+    else:
+        checkout.save()
     if lines:
         lines_add(checkout, lines, created=created)
     elif created:

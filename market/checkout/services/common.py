@@ -39,7 +39,7 @@ from market.checkout.selectors import (
 )
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
-from market.core.sql import ModelColumns, instances_for_ids, sql_table
+from market.core.sql import ModelColumns, instances_for_ids, row_update, sql_table
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -109,8 +109,15 @@ def _checkout_sql(alias: str) -> tuple[str, str, ModelColumns]:
 
 
 def touch(checkout: Checkout, *fields: str) -> None:
-    """Save ``fields`` of ``checkout`` and its ``updated_at``."""
-    checkout.save(update_fields=[*fields, "updated_at"])
+    """Save ``fields`` of ``checkout`` and its ``updated_at``, as ``save(update_fields=…)``
+    writes them (a relation by its id), with the SQL written once (``row_update``)."""
+    checkout.updated_at = timezone.now()
+    meta = Checkout._meta
+    row_update(
+        Checkout,
+        checkout.pk,
+        {name: getattr(checkout, meta.get_field(name).attname) for name in (*fields, "updated_at")},
+    )
 
 
 # ---------------------------------------------------------------- line input

@@ -176,17 +176,25 @@ def _prepared(connection, model, values: dict) -> list:
     ]
 
 
-def instances_insert(instances: list) -> list:
+def instances_insert(
+    instances: list, *, unique_fields: tuple[str, ...] = (), update_fields: tuple[str, ...] = ()
+) -> list:
     """``bulk_create(instances)`` of new instances of one model whose primary key the
     database gives: the same row per instance (auto times, relations by id, JSON as the
     fields prepare them, no signals), each instance given its key, with the SQL written once
     per model and number of rows. The ORM's ``bulk_create`` builds its query anew each
-    call; the buying flow writes six such batches per order."""
+    call; the buying flow writes such batches on every step.
+
+    ``unique_fields`` and ``update_fields``: ``bulk_create(update_conflicts=True, …)``, a
+    row whose unique fields are taken updates those fields of it instead (and its key is
+    the one given)."""
     if not instances:
         return instances
     model = type(instances[0])
     connection = connections[router.db_for_write(model)]
-    sql, fields = _instances_insert_sql(connection.alias, model, len(instances))
+    sql, fields = _instances_insert_sql(
+        connection.alias, model, len(instances), tuple(unique_fields), tuple(update_fields)
+    )
     parameters = []
     for instance in instances:
         if type(instance) is not model or instance.pk is not None:
@@ -206,7 +214,9 @@ def instances_insert(instances: list) -> list:
 
 
 @lru_cache(maxsize=128)
-def _instances_insert_sql(alias: str, model, count: int) -> tuple[str, tuple]:
+def _instances_insert_sql(
+    alias: str, model, count: int, unique_fields: tuple, update_fields: tuple
+) -> tuple[str, tuple]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -214,8 +224,18 @@ def _instances_insert_sql(alias: str, model, count: int) -> tuple[str, tuple]:
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     rows = ", ".join([row] * count)
+    conflict = ""
+    if unique_fields or update_fields:
+        if not (unique_fields and update_fields):
+            raise ValueError("an update on conflict names its unique and its updated fields")
+        unique = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
+        updated = ", ".join(
+            f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}"
+            for name in update_fields
+        )
+        conflict = f" ON CONFLICT ({unique}) DO UPDATE SET {updated}"
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {rows} "  # noqa: S608 - names from the models
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {rows}{conflict} "  # noqa: S608 - names from the models
         f"RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields

@@ -4,8 +4,10 @@ import pytest
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 
+from market.checkout.models import Checkout, CheckoutDelivery, ShippingMethod
 from market.core.sql import instances_insert, row_lock
 from market.orders.models import OrderEvent
+from tests.factories import SellerFactory
 from tests.orders.factories import place, stocked_variant
 
 
@@ -49,3 +51,34 @@ def test_instances_insert_refuses_a_saved_instance_or_two_models():
     with pytest.raises(ValueError, match="new instances of one model"):
         instances_insert([OrderEvent(order=order, type=OrderEvent.Type.EMAIL_SENT), order])
     assert instances_insert([]) == []
+
+
+@pytest.mark.django_db
+def test_instances_insert_updates_a_row_whose_unique_fields_are_taken():
+    seller = SellerFactory()
+    flat, pickup = (
+        ShippingMethod.objects.create(seller=seller, name=name, kind=kind, price=price)
+        for name, kind, price in (
+            ("Giao tiêu chuẩn", ShippingMethod.Kind.FLAT, 30_000),
+            ("Nhận tại hợp tác xã", ShippingMethod.Kind.PICKUP, 0),
+        )
+    )
+    checkout = Checkout.objects.create()
+    (first,) = instances_insert(
+        [CheckoutDelivery(checkout=checkout, seller=seller, shipping_method=flat)],
+        unique_fields=("checkout", "seller"),
+        update_fields=("shipping_method",),
+    )
+    (again,) = instances_insert(
+        [CheckoutDelivery(checkout=checkout, seller=seller, shipping_method=pickup)],
+        unique_fields=("checkout", "seller"),
+        update_fields=("shipping_method",),
+    )
+
+    assert again.pk == first.pk
+    assert CheckoutDelivery.objects.get().shipping_method == pickup
+    with pytest.raises(ValueError, match="unique and its updated fields"):
+        instances_insert(
+            [CheckoutDelivery(checkout=checkout, seller=seller, shipping_method=flat)],
+            unique_fields=("checkout", "seller"),
+        )

@@ -274,14 +274,13 @@ def checkout_delivery_method_update(*, by, token, delivery_methods: list[dict]) 
         chosen[seller_id] = method
     if refusals:
         raise DomainErrors(refusals)
-    CheckoutDelivery.objects.bulk_create(
+    instances_insert(
         [
             CheckoutDelivery(checkout=checkout, seller_id=seller_id, shipping_method=method)
             for seller_id, method in chosen.items()
         ],
-        update_conflicts=True,
-        unique_fields=["checkout", "seller"],
-        update_fields=["shipping_method"],
+        unique_fields=("checkout", "seller"),
+        update_fields=("shipping_method",),
     )
     renewed = reservations_renew(checkout, list(state.lines))
     reads_keep(

@@ -39,7 +39,13 @@ from market.checkout.selectors import (
 )
 from market.core.errors import DomainError, DomainErrors, NotFound, PermissionDenied
 from market.core.permissions import is_operator, is_row_id
-from market.core.sql import ModelColumns, instances_for_ids, row_update, sql_table
+from market.core.sql import (
+    ModelColumns,
+    instances_for_ids,
+    instances_insert,
+    row_update,
+    sql_table,
+)
 from market.orders.services.allocation import stocks_locked
 
 # A line's quantity: a household's order, not a wholesale lot (sellers sell those
@@ -280,11 +286,10 @@ def reservations_write(fitting: list[tuple[CheckoutLine, Stock]]) -> None:
         Reservation(line=line, stock=stock, quantity=line.quantity, reserved_until=until)
         for line, stock in fitting
     ]
-    Reservation.objects.bulk_create(
+    instances_insert(
         reservations,
-        update_conflicts=True,
-        unique_fields=["line"],
-        update_fields=["stock", "quantity", "reserved_until"],
+        unique_fields=("line",),
+        update_fields=("stock", "quantity", "reserved_until"),
     )
     # Each line now shows the reservation it holds (``checkout_states`` may be handed them).
     for (line, _stock), reservation in zip(fitting, reservations, strict=True):

@@ -16,9 +16,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from market.accounts.emails import in_recipient_language, send_to_user
+from market.core.sql import instances_insert
 from market.orders.models import Order, OrderEvent, OrderLine, SellerOrder
-from market.orders.selectors import order_lines_of_seller_orders
-from market.sellers.models import SellerMembership
+from market.orders.selectors import order_lines_with_lots, seller_orders_with_order
+from market.sellers.selectors import active_memberships_with_users
 from traceability.resolver_trace import lot_uri
 
 
@@ -76,26 +77,15 @@ def send_order_placed_emails(order_id: int) -> int:
     The order with its parts, their lines and the sellers' members are read in one query
     each, whatever the number of sellers; the events of the emails sent are written
     together at the end, also when a later email fails."""
-    seller_orders = list(
-        SellerOrder.objects.filter(order_id=order_id)
-        .select_related("order", "seller")
-        .order_by("pk")
-    )
+    seller_orders = seller_orders_with_order(order_id)
     order = seller_orders[0].order if seller_orders else Order.objects.filter(pk=order_id).first()
     if order is None:
         return 0
-    for part in seller_orders:
-        part.order = order
     lines_of: dict[int, list[dict]] = {part.pk: [] for part in seller_orders}
-    for line in order_lines_of_seller_orders(list(lines_of)).select_related("lot"):
+    for line in order_lines_with_lots(list(lines_of)):
         lines_of[line.seller_order_id].append(_line_shown(line))
     members_of: dict[int, list] = {part.seller_id: [] for part in seller_orders}
-    members = (
-        SellerMembership.objects.filter(seller_id__in=list(members_of), user__is_active=True)
-        .select_related("user")
-        .order_by("pk")
-    )
-    for membership in members:
+    for membership in active_memberships_with_users(list(members_of)):
         members_of[membership.seller_id].append(membership.user)
     parts = [{"seller_order": part, "lines": lines_of[part.pk]} for part in seller_orders]
     events: list[OrderEvent] = []
@@ -117,7 +107,7 @@ def send_order_placed_emails(order_id: int) -> int:
                 part, lines_of[part.pk], members_of[part.seller_id], events
             )
     finally:
-        OrderEvent.objects.bulk_create(events)
+        instances_insert(events)
     return sent
 
 

@@ -9,12 +9,17 @@ auditors none (orders are no traceability record).
 
 import datetime
 import uuid
+from functools import lru_cache
 
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from market.core.permissions import is_operator, seller_ids_of
+from market.core.sql import ModelColumns, instances_for_ids, sql_table
 from market.orders.models import Order, OrderEvent, OrderLine, SellerOrder
+from market.sellers.models import Seller
+from traceability.models import Lot
 
 
 def _signed_in(user) -> bool:
@@ -183,3 +188,70 @@ def order_events_visible_to(user, order_ids: list[int], *, whole: set[int]):
     for row in rows.order_by("order_id", "created_at", "pk"):
         grouped[row.order_id].append(row)
     return grouped
+
+
+# ---------------------------------------------------------------- an order's emails
+#
+# Read once per placed order by the worker that sends its emails: written as SQL, since
+# building these querysets took more of the worker's time than rendering the emails.
+
+
+def seller_orders_with_order(order_id: int) -> list[SellerOrder]:
+    """The order's seller orders by key, each with its order (one instance for all) and
+    its seller. One query."""
+    connection = connections[router.db_for_read(SellerOrder)]
+    head, tail, reads = _parts_sql(connection.alias)
+    parts, order = [], None
+    for part, part_order, seller in instances_for_ids(connection, head, tail, [order_id], reads):
+        order = order or part_order
+        SellerOrder.order.field.set_cached_value(part, order)
+        SellerOrder.seller.field.set_cached_value(part, seller)
+        parts.append(part)
+    return parts
+
+
+def order_lines_with_lots(seller_order_ids: list[int]) -> list[OrderLine]:
+    """``order_lines_of_seller_orders``, each line with its lot (or none). One query."""
+    if not seller_order_ids:
+        return []
+    connection = connections[router.db_for_read(OrderLine)]
+    head, tail, reads = _lines_sql(connection.alias)
+    lines = []
+    for line, lot in instances_for_ids(connection, head, tail, seller_order_ids, reads):
+        OrderLine.lot.field.set_cached_value(line, lot)
+        lines.append(line)
+    return lines
+
+
+@lru_cache(maxsize=8)
+def _parts_sql(alias: str) -> tuple[str, str, tuple[ModelColumns, ...]]:
+    connection = connections[alias]
+    parts, part = sql_table(connection, SellerOrder, "mail_p")
+    orders, order = sql_table(connection, Order, "mail_o")
+    sellers, seller = sql_table(connection, Seller, "mail_s")
+    reads = ModelColumns.sequence(
+        connection, (SellerOrder, "mail_p"), (Order, "mail_o"), (Seller, "mail_s")
+    )
+    columns = ", ".join(read.select(connection) for read in reads)
+    head = (
+        f"SELECT {columns} FROM {parts}"  # noqa: S608 - names from the models
+        f" INNER JOIN {orders} ON {part('order')} = {order('id')}"
+        f" INNER JOIN {sellers} ON {part('seller')} = {seller('id')}"
+        f" WHERE {part('order')} IN ("
+    )
+    return head, f") ORDER BY {part('id')}", reads
+
+
+@lru_cache(maxsize=8)
+def _lines_sql(alias: str) -> tuple[str, str, tuple[ModelColumns, ...]]:
+    connection = connections[alias]
+    lines, line = sql_table(connection, OrderLine, "mail_l")
+    lots, lot = sql_table(connection, Lot, "mail_t")
+    reads = ModelColumns.sequence(connection, (OrderLine, "mail_l"), (Lot, "mail_t"))
+    columns = ", ".join(read.select(connection) for read in reads)
+    head = (
+        f"SELECT {columns} FROM {lines}"  # noqa: S608 - names from the models
+        f" LEFT OUTER JOIN {lots} ON {line('lot')} = {lot('id')}"
+        f" WHERE {line('seller_order')} IN ("
+    )
+    return head, f") ORDER BY {line('seller_order')}, {line('id')}", reads

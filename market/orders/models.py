@@ -116,8 +116,11 @@ class Order(models.Model):
         # Every write stamps updated_at, also one naming its fields: "changed since" is
         # read from it (the province's monthly sales records stand only while no order of
         # their month changed after them).
-        if update_fields is not None and "updated_at" not in update_fields:
-            update_fields = [*update_fields, "updated_at"]
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            # An empty list saves nothing, as Django means it to.
+            if update_fields and "updated_at" not in update_fields:
+                update_fields.append("updated_at")
         super().save(*args, update_fields=update_fields, **kwargs)
 
 

@@ -43,3 +43,13 @@ def test_a_bulk_update_keeps_an_updated_at_it_is_given(order):
 
     order.refresh_from_db()
     assert order.updated_at == given
+
+
+def test_a_save_of_no_fields_still_saves_nothing(order):
+    before = order.updated_at
+    order.status = Order.Status.CANCELLED
+    with mock.patch("django.utils.timezone.now", return_value=LATER):
+        order.save(update_fields=[])
+
+    order.refresh_from_db()
+    assert (order.status, order.updated_at) == (Order.Status.PLACED, before)

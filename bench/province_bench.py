@@ -610,13 +610,12 @@ def seed_orders(rng: random.Random, today: datetime.date, count: int) -> dict:
 
 def seed_monthly_figures(today: datetime.date) -> int:
     """Each past month's record, as the nightly task leaves it on the month's last day."""
+    from province.figures import month_end
     from province.services.snapshots import monthly_figures_record
 
     written = 0
     for month in month_starts(today, MONTHS):
-        last_day = min(
-            today, (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-        )
+        last_day = min(today, month_end(month))
         written += monthly_figures_record(today=last_day)
     return written
 

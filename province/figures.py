@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole local days (Asia/Ho_Chi_Minh), both ends included."""
@@ -22,8 +27,7 @@ class Period:
         months, month = [], self.start.replace(day=1)
         while month <= self.end:
             months.append(month)
-            days = calendar.monthrange(month.year, month.month)[1]
-            month = date.fromordinal(month.toordinal() + days)
+            month = date.fromordinal(month_end(month).toordinal() + 1)
         return months
 
 

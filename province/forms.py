@@ -10,7 +10,6 @@ methods, site statuses) are English here, in the translation catalog, so the pag
 the request's language; the models' own labels are Vietnamese only.
 """
 
-import calendar
 import re
 from datetime import date
 
@@ -26,7 +25,7 @@ from market.core import throttle
 from market.core.errors import InvalidInput
 from market.sellers.models import Seller
 from province import selectors
-from province.figures import Filters, Period
+from province.figures import Filters, Period, month_end
 from traceability.models import Site
 
 DEFAULT_MONTHS = 12
@@ -218,7 +217,7 @@ class DashboardFiltersForm(forms.Form):
             self.data["month_from"] = f"{first:%Y-%m}"
             self.data["month_to"] = f"{last:%Y-%m}"
         # The checks every reader of the figures shares (GraphQL's too), as form errors.
-        end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+        end = month_end(last)
         place = cleaned.get("place") or ""
         try:
             self._period = selectors.dashboard_period(first, min(end, self.today))

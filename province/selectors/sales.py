@@ -21,7 +21,7 @@ from django.utils import timezone
 from market.orders.models import Order, SellerOrder
 from market.sellers.models import Seller
 from payments.models import TransactionEvent
-from province.figures import Filters, Period, SalesByKey, SalesFigures
+from province.figures import Filters, Period, SalesByKey, SalesFigures, month_end
 from province.models import MonthlySales, MonthlySalesRow
 from province.selectors.figures import (
     METHOD_KEYS,
@@ -87,11 +87,7 @@ def _places_unchanged(counted: dict[str, list[str]], places: dict[int, SellerPla
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     """A month (its first day) as ``local_bounds``."""
-    return local_bounds(month, _month_end(month))
-
-
-def _month_end(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return local_bounds(month, month_end(month))
 
 
 def _records_of(filters: Filters) -> bool:
@@ -132,7 +128,7 @@ def _covered_months(period: Period, today: date) -> list[date]:
         for month in period.months()
         if not is_live_month(month, today)
         and period.start <= month
-        and _month_end(month) <= period.end
+        and month_end(month) <= period.end
     ]
 
 
@@ -170,7 +166,7 @@ def _unrecorded_ranges(period: Period, recorded: set[date]) -> list[tuple[date, 
     for month in period.months():
         if month in recorded:
             continue
-        start, end = max(period.start, month), min(period.end, _month_end(month))
+        start, end = max(period.start, month), min(period.end, month_end(month))
         if ranges and ranges[-1][1] + timedelta(days=1) == start:
             ranges[-1] = (ranges[-1][0], end)
         else:

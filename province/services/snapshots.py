@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from market.core.transactions import service_transaction
 from market.orders.models import Order
+from province.figures import Period
 from province.models import MonthlyFigures, MonthlySales, MonthlySalesRow
 from province.selectors.sales import (
     RECORD_MARGIN,
@@ -59,10 +60,9 @@ def monthly_sales_record(*, today: date | None = None) -> int:
     first = Order.objects.order_by("created_at").values_list("created_at", flat=True).first()
     if first is None:
         return 0
-    months, month = [], timezone.localtime(first).date().replace(day=1)
-    while month < today.replace(day=1):
-        months.append(month)
-        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    closed = today.replace(day=1) - timedelta(days=1)
+    first_day = timezone.localtime(first).date()
+    months = Period(first_day, closed).months() if first_day <= closed else []
     places = seller_places()
     standing = standing_records(months, places)
     written = 0
